@@ -1,0 +1,90 @@
+/**
+ * The decision (design §3), in order: token, stage, signature and claims, scopes and route, replay.
+ * Pure of any Lambda, middy or environment concern: the handler wires it up.
+ */
+import { AuthError, toAuthError } from './errors.js';
+import type { AuthorizerConfig } from './config.js';
+import { extractRequest, extractToken, type AuthRequest } from './extract-request.js';
+import type { KeySource } from './key-source.js';
+import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
+import { splitPath, templateMatches, type Route } from './routes.js';
+import { permits, readScopes } from './scopes.js';
+import { verifyToken, type VerifiedToken } from './verify-token.js';
+
+/** The outcome of one request, with what the response and the log need. */
+export interface Decision {
+  readonly allowed: boolean;
+  /** Why it was not allowed. */
+  readonly error: AuthError | undefined;
+  readonly request: AuthRequest | undefined;
+  readonly token: VerifiedToken | undefined;
+  readonly scopes: ReadonlySet<string> | undefined;
+  readonly route: Route | undefined;
+  /** The header's `kid` once it was found to be a short string (for the log). */
+  readonly kid: string | undefined;
+  /** `replayKey(iss, jti)` once the token verified: the log's only trace of the `jti`. */
+  readonly replayKey: string | undefined;
+}
+
+/** What a decision depends on, built once per cold start. */
+export interface DecideDeps {
+  readonly config: AuthorizerConfig;
+  readonly keys: KeySource;
+  /** Required when `config.replayProtection` is `single-use`. */
+  readonly replayStore: ReplayStore | undefined;
+}
+
+/** The route table entry governing a request (design §2.1). */
+export function governingRoute(config: AuthorizerConfig, request: AuthRequest): Route | undefined {
+  const { method, path } = request.arn;
+  if (request.selectedResource === undefined) return config.routes.match(method, path);
+  const route = config.routes.selected(method, request.selectedResource);
+  // The selected route must also describe the concrete request, or the event is not what it claims.
+  const parts = splitPath(path);
+  return route && parts && templateMatches(route.segments, parts) ? route : undefined;
+}
+
+/**
+ * Decides one authorizer event. Never throws: every failure is a `Decision` with an `AuthError`.
+ * @param now seconds since the epoch
+ */
+export async function decide(event: unknown, deps: DecideDeps, now: number): Promise<Decision> {
+  const { config } = deps;
+  let request: AuthRequest | undefined;
+  let token: VerifiedToken | undefined;
+  let scopes: ReadonlySet<string> | undefined;
+  let route: Route | undefined;
+  let key: string | undefined;
+  const trace: { kid?: string } = {};
+  const done = (error?: AuthError): Decision => ({
+    allowed: error === undefined,
+    error,
+    request,
+    token,
+    scopes,
+    route,
+    kid: trace.kid,
+    replayKey: key,
+  });
+  try {
+    const raw = extractToken(event);
+    request = extractRequest(event);
+    const audiences = config.audienceByStage.get(request.arn.stage);
+    if (!audiences) throw new AuthError('STAGE_NOT_CONFIGURED', 'no audience is configured for this stage');
+    token = await verifyToken({ token: raw, audiences, now }, config, deps.keys, trace);
+    key = replayKey(token.iss, token.jti);
+    scopes = readScopes(token.payload, config.scopeClaims);
+    route = governingRoute(config, request);
+    if (!route) throw new AuthError('ROUTE_NOT_FOUND', 'no route table entry governs this request');
+    if (!permits(route, scopes)) throw new AuthError('SCOPE_MISSING', 'token lacks a scope the route requires');
+    if (config.replayProtection === 'single-use') {
+      if (!deps.replayStore) throw new AuthError('INTERNAL', 'single-use mode without a replay store');
+      const expiresAt = recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds);
+      const first = await deps.replayStore.recordFirstUse(key, expiresAt, now);
+      if (first !== true) throw new AuthError('TOKEN_REPLAYED', 'token was used before');
+    }
+    return done();
+  } catch (err) {
+    return done(toAuthError(err));
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The DynamoDB replay store: one conditional PutItem per allowed request. TTL deletes expired items late
+ * (up to days), so the condition itself re-checks expiry instead of trusting TTL.
+ */
+import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AuthError } from './errors.js';
+import type { ReplayStore } from './replay-store.js';
+
+/** A replay store on a DynamoDB table with partition key `pk` (string) and TTL attribute `expiresAt`. */
+export class DynamoDbReplayStore implements ReplayStore {
+  /**
+   * @param client created once per cold start, with bounded timeouts and retries
+   * @param tableName the replay table
+   */
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async recordFirstUse(key: string, expiresAt: number, now: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: { S: key }, expiresAt: { N: String(expiresAt) } },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': { N: String(now) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as { name?: unknown })?.name === 'ConditionalCheckFailedException') {
+        return false;
+      }
+      throw new AuthError('REPLAY_STORE_UNAVAILABLE', 'replay table write failed', { cause: err });
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Reads an API Gateway authorizer event of any supported kind (REST TOKEN, REST REQUEST, HTTP API payload
+ * 2.0, WebSocket $connect) into what the decision needs. The token comes from the event's authorization
+ * value; stage, method and path come from the event's ARN, never from the token.
+ */
+import { AuthError } from './errors.js';
+import { parseExecuteApiArn, type ExecuteApiArn } from './parse-arn.js';
+
+/** The four event kinds the authorizer answers. */
+export type EventKind = 'rest-token' | 'rest-request' | 'http-api' | 'websocket';
+
+/** A request as the decision sees it. */
+export interface AuthRequest {
+  readonly kind: EventKind;
+  readonly arn: ExecuteApiArn;
+  /** The route API Gateway selected, when the event names it: a path template such as `/orders/{id}`. */
+  readonly selectedResource: string | undefined;
+  /** API Gateway's request id, for the log. */
+  readonly requestId: string | undefined;
+}
+
+/** Largest accepted authorization value (design §3.1). */
+export const MAX_TOKEN_BYTES = 8192;
+const JWS_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const BEARER_RE = /^bearer ([^ ]+)$/i;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The kind of an event, or undefined when it is not one API Gateway sends to an authorizer. */
+export function eventKind(event: unknown): EventKind | undefined {
+  if (!isObj(event)) return undefined;
+  if (event['type'] === 'TOKEN') return 'rest-token';
+  if (event['type'] !== 'REQUEST') return undefined;
+  if (event['version'] === '2.0') return 'http-api';
+  const ctx = event['requestContext'];
+  if (isObj(ctx) && ctx['routeKey'] === '$connect') return 'websocket';
+  return 'rest-request';
+}
+
+function valuesOf(map: unknown, name: string): unknown[] {
+  if (!isObj(map)) return [];
+  return Object.keys(map).filter((key) => key.toLowerCase() === name).map((key) => map[key]);
+}
+
+/**
+ * Every value of a header, matched case-insensitively. REST and WebSocket events carry `headers` (last
+ * value) and `multiValueHeaders` (all values); more than one value, or maps that disagree, is ambiguous.
+ */
+function headerValues(event: Obj, name: string): unknown[] {
+  const single = valuesOf(event['headers'], name);
+  const multi = valuesOf(event['multiValueHeaders'], name).flatMap((list) => (Array.isArray(list) ? list : [list]));
+  if (single.length > 1 || multi.length > 1) return [...single, ...multi];
+  if (single.length === 1 && multi.length === 1 && single[0] !== multi[0]) return [single[0], multi[0]];
+  return single.length === 1 ? single : multi;
+}
+
+/** The raw authorization value of an event; throws 401 codes when it is missing or repeated. */
+function authorizationValue(event: Obj, kind: EventKind): string {
+  let values: unknown[];
+  if (kind === 'rest-token') values = event['authorizationToken'] === undefined ? [] : [event['authorizationToken']];
+  else values = headerValues(event, 'authorization');
+  if (values.length === 0) throw new AuthError('TOKEN_MISSING', 'no authorization value');
+  if (values.length > 1) throw new AuthError('TOKEN_AMBIGUOUS', 'authorization given more than once');
+  const value = values[0];
+  if (typeof value !== 'string' || value.length === 0) throw new AuthError('TOKEN_MISSING', 'authorization value is empty');
+  // HTTP APIs join repeated headers with a comma; a JWT never contains one.
+  if (kind === 'http-api' && value.includes(',')) throw new AuthError('TOKEN_AMBIGUOUS', 'authorization given more than once');
+  return value;
+}
+
+/** Extracts the compact JWS from `Bearer <jwt>`; throws 401 codes for anything else (design §3.1). */
+export function extractBearer(value: string): string {
+  if (value.length > MAX_TOKEN_BYTES) throw new AuthError('TOKEN_TOO_LARGE', 'authorization value exceeds 8 KiB');
+  const m = BEARER_RE.exec(value);
+  if (!m) throw new AuthError('TOKEN_MALFORMED', 'authorization is not "Bearer <jwt>"');
+  const token = m[1]!;
+  if (!JWS_RE.test(token)) throw new AuthError('TOKEN_MALFORMED', 'token is not a compact JWS');
+  return token;
+}
+
+/** The bearer token of an event (step 1 of the decision). */
+export function extractToken(event: unknown): string {
+  const kind = eventKind(event);
+  if (!kind) throw new AuthError('TOKEN_MISSING', 'not an authorizer event');
+  return extractBearer(authorizationValue(event as Obj, kind));
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Reads stage and route from an event (step 2); a `requestContext.stage` disagreeing with the ARN is refused. */
+export function extractRequest(event: unknown): AuthRequest {
+  const kind = eventKind(event);
+  if (!kind) throw new AuthError('EVENT_INVALID', 'not an authorizer event');
+  const e = event as Obj;
+  const ctx = isObj(e['requestContext']) ? e['requestContext'] : {};
+  const arn = parseExecuteApiArn(kind === 'http-api' ? e['routeArn'] : e['methodArn']);
+  const ctxStage = ctx['stage'];
+  if (ctxStage !== undefined && ctxStage !== arn.stage) throw new AuthError('STAGE_MISMATCH', 'requestContext.stage disagrees with the ARN');
+  if (kind === 'websocket' && arn.method !== '$connect') throw new AuthError('EVENT_INVALID', 'WebSocket event ARN is not $connect');
+  let selectedResource: string | undefined;
+  if (kind === 'rest-request') {
+    const method = str(e['httpMethod']);
+    if (method !== undefined && method !== arn.method) throw new AuthError('EVENT_INVALID', 'httpMethod disagrees with the ARN');
+    selectedResource = str(e['resource']);
+  } else if (kind === 'http-api') {
+    const routeKey = str(e['routeKey']);
+    const space = routeKey?.indexOf(' ') ?? -1;
+    // `$default` names no route: the route table decides from the path.
+    if (routeKey && space > 0) selectedResource = routeKey.slice(space + 1);
+    const http = isObj(ctx['http']) ? ctx['http'] : {};
+    if (http['method'] !== undefined && http['method'] !== arn.method) throw new AuthError('EVENT_INVALID', 'http.method disagrees with the ARN');
+  }
+  return { kind, arn, selectedResource, requestId: str(ctx['requestId']) };
+}

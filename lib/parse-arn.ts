@@ -1,0 +1,32 @@
+/** Parses the execute-api ARN of an authorizer event: the authoritative source of stage and route. */
+import { AuthError } from './errors.js';
+import { HTTP_METHODS, WEBSOCKET_CONNECT } from './routes.js';
+
+/** The parts of an `arn:aws:execute-api:...` method or route ARN. */
+export interface ExecuteApiArn {
+  readonly arn: string;
+  /** `arn:<partition>:execute-api:<region>:<account>:<apiId>/<stage>/`: every resource built from it stays inside this API stage. */
+  readonly prefix: string;
+  readonly stage: string;
+  /** An HTTP method, or `$connect` for WebSocket. */
+  readonly method: string;
+  /** The concrete request path, starting with `/`; `/` for `$connect`. */
+  readonly path: string;
+}
+
+const ARN_RE = /^arn:(aws[a-z-]*):execute-api:([a-z0-9-]+):(\d{12}):([A-Za-z0-9]+)\/([A-Za-z0-9_$.-]+)\/(.+)$/;
+const METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
+
+/** Parses a method ARN (REST, WebSocket) or route ARN (HTTP API); throws `EVENT_INVALID`. */
+export function parseExecuteApiArn(arn: unknown): ExecuteApiArn {
+  if (typeof arn !== 'string' || arn.length > 4096) throw new AuthError('EVENT_INVALID', 'event has no method ARN');
+  const m = ARN_RE.exec(arn);
+  if (!m) throw new AuthError('EVENT_INVALID', 'method ARN is not an execute-api ARN');
+  const [, partition, region, account, apiId, stage, rest] = m as unknown as [string, string, string, string, string, string, string];
+  const prefix = `arn:${partition}:execute-api:${region}:${account}:${apiId}/${stage}/`;
+  if (rest === WEBSOCKET_CONNECT) return { arn, prefix, stage, method: WEBSOCKET_CONNECT, path: '/' };
+  const slash = rest.indexOf('/');
+  const method = slash < 0 ? rest : rest.slice(0, slash);
+  if (!METHODS.has(method) || slash < 0) throw new AuthError('EVENT_INVALID', 'method ARN has no HTTP method and path');
+  return { arn, prefix, stage, method, path: rest.slice(slash) };
+}

@@ -1,0 +1,185 @@
+/**
+ * Verifies a compact JWS and its claims (design §3.3). Signatures are checked with node:crypto and the
+ * `KeyObject`s of the key source: synchronous and several times faster than WebCrypto on the warm path.
+ */
+import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { AuthError } from './errors.js';
+import type { Algorithm } from './env-names.js';
+import type { AuthorizerConfig } from './config.js';
+import { normalizeTyp } from './config.js';
+import { decodeJwt } from './decode-jwt.js';
+import type { KeySource } from './key-source.js';
+
+/** The claims the authorizer relies on, all verified. */
+export interface VerifiedToken {
+  readonly sub: string;
+  readonly jti: string;
+  readonly iss: string;
+  readonly exp: number;
+  readonly iat: number;
+  /** The verified payload, for reading scope claims; never logged or forwarded. */
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly kid: string | undefined;
+  readonly alg: Algorithm;
+}
+
+/** What the verifier needs to know about the request. */
+export interface VerifyInput {
+  readonly token: string;
+  /** Audiences of the stage the request came in on; the token must carry one of them. */
+  readonly audiences: readonly string[];
+  /** Seconds since the epoch. */
+  readonly now: number;
+}
+
+interface AlgSpec {
+  readonly hash: string | null;
+  readonly keyType: 'rsa' | 'ec' | 'ed25519';
+  readonly pss?: boolean;
+  /** Exact IEEE P1363 signature length for ECDSA. */
+  readonly sigLength?: number;
+  readonly curve?: string;
+}
+
+const ALGS: Record<Algorithm, AlgSpec> = {
+  RS256: { hash: 'sha256', keyType: 'rsa' },
+  RS384: { hash: 'sha384', keyType: 'rsa' },
+  RS512: { hash: 'sha512', keyType: 'rsa' },
+  PS256: { hash: 'sha256', keyType: 'rsa', pss: true },
+  PS384: { hash: 'sha384', keyType: 'rsa', pss: true },
+  PS512: { hash: 'sha512', keyType: 'rsa', pss: true },
+  ES256: { hash: 'sha256', keyType: 'ec', sigLength: 64, curve: 'prime256v1' },
+  ES384: { hash: 'sha384', keyType: 'ec', sigLength: 96, curve: 'secp384r1' },
+  ES512: { hash: 'sha512', keyType: 'ec', sigLength: 132, curve: 'secp521r1' },
+  EdDSA: { hash: null, keyType: 'ed25519' },
+};
+
+const MAX_KID_LENGTH = 256;
+const MAX_ID_LENGTH = 1024;
+
+/** Whether the key can verify `alg`: the right type and curve, and RSA keys of at least 2048 bits. */
+function keyFits(key: KeyObject, spec: AlgSpec): boolean {
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails ?? {};
+  if (spec.keyType === 'rsa') return (type === 'rsa' || (spec.pss === true && type === 'rsa-pss')) && (details.modulusLength ?? 0) >= 2048;
+  if (spec.keyType === 'ec') return type === 'ec' && details.namedCurve === spec.curve;
+  return type === 'ed25519';
+}
+
+function signatureValid(spec: AlgSpec, key: KeyObject, input: Buffer, signature: Buffer): boolean {
+  if (spec.sigLength !== undefined && signature.length !== spec.sigLength) return false;
+  try {
+    if (spec.keyType === 'ec') return cryptoVerify(spec.hash, input, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    if (spec.pss) {
+      return cryptoVerify(spec.hash, input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
+    }
+    return cryptoVerify(spec.hash, input, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+function has(o: Readonly<Record<string, unknown>>, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, name);
+}
+
+function checkHeader(header: Readonly<Record<string, unknown>>, config: AuthorizerConfig): { alg: Algorithm; kid: string | undefined } {
+  const alg = header['alg'];
+  if (typeof alg !== 'string' || !has(header, 'alg') || !(config.algorithms as readonly string[]).includes(alg)) {
+    throw new AuthError('ALG_NOT_ALLOWED', 'alg is missing or not allowed');
+  }
+  // RFC 7515 §4.1.11: a recipient must reject extensions it does not understand; it understands none.
+  if (has(header, 'crit')) throw new AuthError('CRIT_UNSUPPORTED', 'crit header is not supported');
+  // RFC 7797 unencoded payloads change what is signed; never accepted.
+  if (has(header, 'b64')) throw new AuthError('CRIT_UNSUPPORTED', 'b64 header is not supported');
+  const { allowAbsent, values } = config.tokenTypes;
+  if (has(header, 'typ')) {
+    const typ = header['typ'];
+    if (typeof typ !== 'string' || !values.has(normalizeTyp(typ))) throw new AuthError('TYP_NOT_ALLOWED', 'typ is not accepted');
+  } else if (!allowAbsent) {
+    throw new AuthError('TYP_NOT_ALLOWED', 'typ header is required');
+  }
+  let kid: string | undefined;
+  if (has(header, 'kid')) {
+    const value = header['kid'];
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_KID_LENGTH) throw new AuthError('KID_INVALID', 'kid is not a short string');
+    kid = value;
+  }
+  // jku, x5u, x5c and jwk are ignored on purpose: keys come only from the configured JWKS.
+  return { alg: alg as Algorithm, kid };
+}
+
+function numericDate(payload: Readonly<Record<string, unknown>>, name: string, required: boolean): number | undefined {
+  if (!has(payload, name)) {
+    if (required) throw new AuthError('CLAIMS_INVALID', `${name} is required`);
+    return undefined;
+  }
+  const value = payload[name];
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new AuthError('CLAIMS_INVALID', `${name} must be a number`);
+  return value;
+}
+
+function identifier(payload: Readonly<Record<string, unknown>>, name: string): string {
+  const value = has(payload, name) ? payload[name] : undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
+    throw new AuthError('CLAIMS_INVALID', `${name} must be a non-empty string`);
+  }
+  return value;
+}
+
+function checkAudience(payload: Readonly<Record<string, unknown>>, config: AuthorizerConfig, audiences: readonly string[]): void {
+  const claim = config.audienceClaim;
+  const value = has(payload, claim) ? payload[claim] : undefined;
+  if (claim === 'client_id') {
+    if (typeof value === 'string' && audiences.includes(value)) return;
+  } else if (typeof value === 'string') {
+    if (audiences.includes(value)) return;
+  } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    if (value.some((v) => audiences.includes(v as string))) return;
+  }
+  throw new AuthError('AUDIENCE_MISMATCH', 'audience is not the stage audience');
+}
+
+function checkClaims(payload: Readonly<Record<string, unknown>>, config: AuthorizerConfig, input: VerifyInput) {
+  const skew = config.clockSkewSeconds;
+  const { now } = input;
+  const iss = payload['iss'];
+  if (!has(payload, 'iss') || typeof iss !== 'string' || iss !== config.issuer) throw new AuthError('ISSUER_MISMATCH', 'iss is not the trusted issuer');
+  const exp = numericDate(payload, 'exp', true)!;
+  const iat = numericDate(payload, 'iat', true)!;
+  const nbf = numericDate(payload, 'nbf', false);
+  if (now >= exp + skew) throw new AuthError('TOKEN_EXPIRED', 'token has expired');
+  if (nbf !== undefined && now + skew < nbf) throw new AuthError('TOKEN_NOT_YET_VALID', 'token is not valid yet');
+  if (iat > now + skew) throw new AuthError('IAT_IN_FUTURE', 'iat is in the future');
+  if (exp < iat || exp - iat > config.maxTokenLifetimeSeconds) throw new AuthError('LIFETIME_TOO_LONG', 'exp - iat exceeds the maximum lifetime');
+  checkAudience(payload, config, input.audiences);
+  const sub = identifier(payload, 'sub');
+  const jti = identifier(payload, 'jti');
+  return { iss, exp, iat, sub, jti };
+}
+
+/**
+ * Verifies signature and claims; throws `AuthError` on any failure.
+ * @param trace receives the header's `kid` as soon as it is known to be a short string, for the log
+ */
+export async function verifyToken(input: VerifyInput, config: AuthorizerConfig, keys: KeySource, trace?: { kid?: string }): Promise<VerifiedToken> {
+  const decoded = decodeJwt(input.token);
+  const { alg, kid } = checkHeader(decoded.header, config);
+  if (trace && kid !== undefined) trace.kid = kid;
+  const spec = ALGS[alg];
+  const candidates = await keys.keysFor(alg, kid);
+  let fitted = false;
+  let verified = false;
+  for (const key of candidates) {
+    if (!keyFits(key, spec)) continue;
+    fitted = true;
+    if (signatureValid(spec, key, decoded.signingInput, decoded.signature)) {
+      verified = true;
+      break;
+    }
+  }
+  if (!fitted) throw new AuthError('KEY_UNSUITABLE', 'the JWKS key does not fit alg (type, curve or size)');
+  if (!verified) throw new AuthError('SIGNATURE_INVALID', 'signature does not verify');
+  const claims = checkClaims(decoded.payload, config, input);
+  return { ...claims, payload: decoded.payload, kid, alg };
+}
