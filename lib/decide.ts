@@ -69,6 +69,7 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
   try {
     const raw = extractToken(event);
     request = extractRequest(event);
+    if (!request.stageConsistent) throw new AuthError('STAGE_MISMATCH', 'requestContext.stage disagrees with the ARN');
     const audiences = config.audienceByStage.get(request.arn.stage);
     if (!audiences) throw new AuthError('STAGE_NOT_CONFIGURED', 'no audience is configured for this stage');
     token = await verifyToken({ token: raw, audiences, now }, config, deps.keys, trace);

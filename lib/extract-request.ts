@@ -17,6 +17,8 @@ export interface AuthRequest {
   readonly selectedResource: string | undefined;
   /** API Gateway's request id, for the log. */
   readonly requestId: string | undefined;
+  /** False when `requestContext.stage` disagrees with the ARN: such a request is never allowed. */
+  readonly stageConsistent: boolean;
 }
 
 /** Largest accepted authorization value (design §3.1). */
@@ -90,15 +92,13 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Reads stage and route from an event (step 2); a `requestContext.stage` disagreeing with the ARN is refused. */
+/** Reads stage and route from an event (step 2); throws `EVENT_INVALID` when it is not a usable authorizer event. */
 export function extractRequest(event: unknown): AuthRequest {
   const kind = eventKind(event);
   if (!kind) throw new AuthError('EVENT_INVALID', 'not an authorizer event');
   const e = event as Obj;
   const ctx = isObj(e['requestContext']) ? e['requestContext'] : {};
   const arn = parseExecuteApiArn(kind === 'http-api' ? e['routeArn'] : e['methodArn']);
-  const ctxStage = ctx['stage'];
-  if (ctxStage !== undefined && ctxStage !== arn.stage) throw new AuthError('STAGE_MISMATCH', 'requestContext.stage disagrees with the ARN');
   if (kind === 'websocket' && arn.method !== '$connect') throw new AuthError('EVENT_INVALID', 'WebSocket event ARN is not $connect');
   let selectedResource: string | undefined;
   if (kind === 'rest-request') {
@@ -113,5 +113,5 @@ export function extractRequest(event: unknown): AuthRequest {
     const http = isObj(ctx['http']) ? ctx['http'] : {};
     if (http['method'] !== undefined && http['method'] !== arn.method) throw new AuthError('EVENT_INVALID', 'http.method disagrees with the ARN');
   }
-  return { kind, arn, selectedResource, requestId: str(ctx['requestId']) };
+  return { kind, arn, selectedResource, requestId: str(ctx['requestId']), stageConsistent: ctx['stage'] === undefined || ctx['stage'] === arn.stage };
 }

@@ -55,7 +55,9 @@ const ALGS: Record<Algorithm, AlgSpec> = {
 };
 
 const MAX_KID_LENGTH = 256;
-const MAX_ID_LENGTH = 1024;
+// `sub` becomes the principalId and a log field, so it is bounded; `jti` is only ever hashed, and the
+// 8 KiB token limit bounds it.
+const MAX_SUB_LENGTH = 1024;
 
 /** Whether the key can verify `alg`: the right type and curve, and RSA keys of at least 2048 bits. */
 function keyFits(key: KeyObject, spec: AlgSpec): boolean {
@@ -119,9 +121,9 @@ function numericDate(payload: Readonly<Record<string, unknown>>, name: string, r
   return value;
 }
 
-function identifier(payload: Readonly<Record<string, unknown>>, name: string): string {
+function identifier(payload: Readonly<Record<string, unknown>>, name: string, maxLength = Infinity): string {
   const value = has(payload, name) ? payload[name] : undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
     throw new AuthError('CLAIMS_INVALID', `${name} must be a non-empty string`);
   }
   return value;
@@ -153,7 +155,7 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Authori
   if (iat > now + skew) throw new AuthError('IAT_IN_FUTURE', 'iat is in the future');
   if (exp < iat || exp - iat > config.maxTokenLifetimeSeconds) throw new AuthError('LIFETIME_TOO_LONG', 'exp - iat exceeds the maximum lifetime');
   checkAudience(payload, config, input.audiences);
-  const sub = identifier(payload, 'sub');
+  const sub = identifier(payload, 'sub', MAX_SUB_LENGTH);
   const jti = identifier(payload, 'jti');
   return { iss, exp, iat, sub, jti };
 }

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError } from '../../lib/errors.js';
+import { extractBearer, extractRequest, extractToken } from '../../lib/extract-request.js';
+import { ACCOUNT_PREFIX, httpApiEvent, restRequestEvent, restTokenEvent, websocketEvent } from '../helpers/fixtures.js';
+
+const JWT = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(AuthError);
+    return (err as AuthError).code;
+  }
+  throw new Error('no error');
+}
+
+describe('extractBearer', () => {
+  it('takes the token after a case-insensitive Bearer scheme', () => {
+    expect(extractBearer(`Bearer ${JWT}`)).toBe(JWT);
+    expect(extractBearer(`bearer ${JWT}`)).toBe(JWT);
+    expect(extractBearer(`BEARER ${JWT}`)).toBe(JWT);
+  });
+
+  it.each([
+    ['no scheme', JWT],
+    ['another scheme', `Basic ${JWT}`],
+    ['two spaces', `Bearer  ${JWT}`],
+    ['a tab', `Bearer\t${JWT}`],
+    ['a trailing space', `Bearer ${JWT} `],
+    ['a leading space', ` Bearer ${JWT}`],
+    ['a newline inside', `Bearer ${JWT.slice(0, 10)}\n${JWT.slice(10)}`],
+    ['padding', `Bearer ${JWT}=`],
+    ['padding inside a part', `Bearer eyJhbGciOiJFUzI1NiJ9=.eyJzdWIiOiJhIn0.c2ln`],
+    ['standard base64 characters', `Bearer ${JWT.replace('c2ln', 'c2+/')}`],
+    ['two parts', 'Bearer aaa.bbb'],
+    ['a JWE (five parts)', 'Bearer a.b.c.d.e'],
+    ['an empty part', 'Bearer a..c'],
+    ['JSON serialization', 'Bearer {"payload":"a","signatures":[]}'],
+    ['only the scheme', 'Bearer '],
+  ])('refuses %s', (_name, value) => {
+    expect(codeOf(() => extractBearer(value))).toBe('TOKEN_MALFORMED');
+  });
+
+  it('refuses a value over 8 KiB before parsing it', () => {
+    expect(codeOf(() => extractBearer(`Bearer ${'a'.repeat(8186)}.b.c`))).toBe('TOKEN_TOO_LARGE');
+    expect(() => extractBearer(`Bearer ${'a'.repeat(8181)}.b.c`)).not.toThrow();
+  });
+});
+
+describe('extractToken', () => {
+  it('reads all four event kinds', () => {
+    expect(extractToken(restTokenEvent(`Bearer ${JWT}`))).toBe(JWT);
+    expect(extractToken(restRequestEvent(`Bearer ${JWT}`))).toBe(JWT);
+    expect(extractToken(httpApiEvent(`Bearer ${JWT}`))).toBe(JWT);
+    expect(extractToken(websocketEvent(`Bearer ${JWT}`))).toBe(JWT);
+  });
+
+  it('matches the header name case-insensitively', () => {
+    const event = restRequestEvent(undefined);
+    event['headers'] = { AUTHORIZATION: `Bearer ${JWT}` };
+    event['multiValueHeaders'] = {};
+    expect(extractToken(event)).toBe(JWT);
+  });
+
+  it.each([
+    ['a missing TOKEN value', restTokenEvent(undefined)],
+    ['an empty TOKEN value', restTokenEvent('')],
+    ['a missing header', restRequestEvent(undefined)],
+    ['a missing HTTP API header', httpApiEvent(undefined)],
+    ['not an object', 'Bearer x'],
+    ['null', null],
+    ['an unknown event type', { type: 'COGNITO', authorizationToken: `Bearer ${JWT}` }],
+    ['a non-string TOKEN value', { ...restTokenEvent(undefined), authorizationToken: ['Bearer x'] }],
+  ])('401 for %s', (_name, event) => {
+    expect(codeOf(() => extractToken(event))).toBe('TOKEN_MISSING');
+  });
+
+  it('refuses two authorization values', () => {
+    const twoKeys = restRequestEvent(undefined);
+    twoKeys['headers'] = { Authorization: `Bearer ${JWT}`, authorization: `Bearer ${JWT}` };
+    expect(codeOf(() => extractToken(twoKeys))).toBe('TOKEN_AMBIGUOUS');
+    const multi = restRequestEvent(`Bearer ${JWT}`);
+    multi['multiValueHeaders'] = { Authorization: [`Bearer ${JWT}`, 'Bearer other.token.here'] };
+    expect(codeOf(() => extractToken(multi))).toBe('TOKEN_AMBIGUOUS');
+    const disagree = restRequestEvent(`Bearer ${JWT}`);
+    disagree['multiValueHeaders'] = { Authorization: ['Bearer other.token.here'] };
+    expect(codeOf(() => extractToken(disagree))).toBe('TOKEN_AMBIGUOUS');
+    // HTTP APIs join repeated headers with a comma.
+    expect(codeOf(() => extractToken(httpApiEvent(`Bearer ${JWT},Bearer ${JWT}`)))).toBe('TOKEN_AMBIGUOUS');
+  });
+});
+
+describe('extractRequest', () => {
+  it('takes stage, method and path from the ARN', () => {
+    const r = extractRequest(restTokenEvent('x', 'prod', 'POST', '/orders'));
+    expect(r.kind).toBe('rest-token');
+    expect(r.arn).toMatchObject({ stage: 'prod', method: 'POST', path: '/orders', prefix: `${ACCOUNT_PREFIX}/prod/` });
+  });
+
+  it('reads the selected route of REQUEST and HTTP API events', () => {
+    expect(extractRequest(restRequestEvent('x')).selectedResource).toBe('/orders/{id}');
+    expect(extractRequest(httpApiEvent('x')).selectedResource).toBe('/orders/{id}');
+    expect(extractRequest(httpApiEvent('x', { routeKey: '$default' })).selectedResource).toBeUndefined();
+    expect(extractRequest(websocketEvent('x')).arn).toMatchObject({ method: '$connect', stage: 'dev' });
+  });
+
+  it('flags a requestContext.stage that disagrees with the ARN', () => {
+    const event = restRequestEvent('x', { stage: 'dev' });
+    expect(extractRequest(event).stageConsistent).toBe(true);
+    (event['requestContext'] as Record<string, unknown>)['stage'] = 'prod';
+    expect(extractRequest(event).stageConsistent).toBe(false);
+  });
+
+  it.each([
+    ['no ARN', { type: 'TOKEN', authorizationToken: 'x' }],
+    ['a non execute-api ARN', { type: 'TOKEN', methodArn: 'arn:aws:lambda:us-east-1:123456789012:function:f' }],
+    ['an ARN without a method', { type: 'TOKEN', methodArn: `${ACCOUNT_PREFIX}/dev` }],
+    ['an ARN with a bogus method', { type: 'TOKEN', methodArn: `${ACCOUNT_PREFIX}/dev/FETCH/x` }],
+  ])('500 for %s', (_name, event) => {
+    expect(codeOf(() => extractRequest(event))).toBe('EVENT_INVALID');
+  });
+});
