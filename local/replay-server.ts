@@ -1,0 +1,64 @@
+/**
+ * The replay table on one machine: dynalite (a DynamoDB-compatible server on LevelDB) on 127.0.0.1,
+ * its data kept in `<data-dir>/dynalite`, with the table created on first run (partition key `pk`, string,
+ * on-demand). dynalite has no TTL operations, so UpdateTimeToLive is skipped; the store's condition
+ * re-checks expiry anyway, exactly as it must on DynamoDB, where TTL deletes late.
+ */
+import type { Server } from 'node:http';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+// dynalite ships no types.
+// @ts-expect-error no declaration file
+import dynalite from 'dynalite';
+import { LocalError } from './errors.js';
+import { closeServer, listen, type Running } from './listen.js';
+import { HOST, REGION } from './settings.js';
+
+export interface ReplayServer extends Running {
+  readonly endpoint: string;
+  readonly tableName: string;
+  /** Whether this run created the table (first run on this data directory). */
+  readonly createdTable: boolean;
+}
+
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+}
+
+async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return false;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return true;
+}
+
+/**
+ * Starts dynalite and makes sure the table exists.
+ * @param dataPath LevelDB folder; `undefined` keeps the data in memory
+ */
+export async function startReplayServer(port: number, tableName: string, dataPath: string | undefined): Promise<ReplayServer> {
+  const server = dynalite({ path: dataPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  const real = await listen(server, port, 'DynamoDB-compatible replay table (--dynamo-port)');
+  const endpoint = `http://${HOST}:${real}`;
+  const client = localDynamoClient(endpoint);
+  let createdTable: boolean;
+  try {
+    createdTable = await ensureTable(client, tableName);
+  } catch (err) {
+    await closeServer(server);
+    throw new LocalError(`cannot prepare the replay table on dynalite${dataPath ? ` (data in ${dataPath})` : ''}: ${(err as Error).message}`);
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, url: endpoint, port: real, tableName, createdTable, close: () => closeServer(server) };
+}

@@ -1,0 +1,36 @@
+/**
+ * Fixed facts of the local stack: the fake API identity, stages and audiences, default ports and files.
+ * Everything here is loopback-only and for development; nothing talks to AWS.
+ */
+import { join, resolve } from 'node:path';
+
+export const REGION = 'us-east-1';
+export const ACCOUNT_ID = '123456789012';
+export const API_ID = 'local00001';
+/** `arn:aws:execute-api:<region>:<account>:<apiId>/` — append `<stage>/<METHOD><path>`. */
+export const ARN_PREFIX = `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${API_ID}/`;
+
+/** Stage → audience, as AUDIENCE_BY_STAGE. */
+export const AUDIENCE_BY_STAGE: Readonly<Record<string, string>> = Object.freeze({ dev: 'api-dev', prod: 'api-prod' });
+export const REPLAY_TABLE = 'replay';
+
+export const DEFAULT_PORTS = Object.freeze({ gateway: 3000, issuer: 3001, dynamo: 3002 });
+export const HOST = '127.0.0.1';
+
+/** The git-ignored folder holding the signing key, the dynalite data and the stack state. */
+export const DEFAULT_DATA_DIR = '.local';
+
+/** Files inside a data directory. */
+export function dataPaths(dataDir: string) {
+  const dir = resolve(dataDir);
+  return {
+    dir,
+    key: join(dir, 'issuer-key.json'),
+    dynalite: join(dir, 'dynalite'),
+    state: join(dir, 'stack.json'),
+    lock: join(dir, 'start.lock'),
+  };
+}
+
+/** Demo token defaults, used by `npm start`'s example and `npm run token`. */
+export const DEMO_TOKEN = Object.freeze({ sub: 'demo-user', scope: 'orders:read', stage: 'dev', ttl: 300 });

@@ -1,0 +1,147 @@
+/**
+ * `npm start`: the authorizer in front of an API on one machine. Starts the local issuer, the replay
+ * table (dynalite), the demo backend (unless --upstream) and the local API Gateway calling the real
+ * handler; prints where everything is, the route table, a demo token and two curl lines; stops
+ * cleanly on Ctrl-C (SIGINT) or SIGTERM.
+ */
+import { relative } from 'node:path';
+import { parseStartArgs, START_USAGE, type StartOptions } from './args.js';
+import { exitWith, LocalError, UsageError } from './errors.js';
+import { startDemoBackend } from './demo-backend.js';
+import { startGateway } from './gateway.js';
+import { startIssuer } from './issuer.js';
+import { applyLambdaEnv, loadHandler, localAuthorizerEnv } from './lambda-env.js';
+import type { Running } from './listen.js';
+import { mintToken } from './mint.js';
+import { startReplayServer } from './replay-server.js';
+import { LOCAL_ROUTES } from './routes.js';
+import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, dataPaths } from './settings.js';
+import { loadOrCreateKey } from './signing-key.js';
+import { acquireLock, removeState, writeState } from './state.js';
+
+const EVENT_LABEL = {
+  'rest-token': 'REST API, TOKEN authorizer',
+  'rest-request': 'REST API, REQUEST authorizer',
+  'http-api': 'HTTP API, Lambda authorizer (payload 2.0, simple responses)',
+} as const;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function routeLines(): string[] {
+  const width = Math.max(...LOCAL_ROUTES.map((r) => r.route.length));
+  return LOCAL_ROUTES.map((r) => {
+    const scopes = r.scopes.length ? r.scopes.join(' ') : '(any valid token)';
+    return `  ${r.route.padEnd(width)}   ${scopes}${r.route === '$connect' ? '   (WebSocket; for npm run invoke only)' : ''}`;
+  });
+}
+
+/** A path relative to the working directory when it is inside it, else absolute. */
+function display(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
+async function main(options: StartOptions): Promise<void> {
+  const started = Date.now();
+  const paths = dataPaths(options.dataDir);
+  const shown = display(paths.dir);
+  const pieces: Running[] = []; // closed in reverse order
+  let releaseLock: (() => void) | undefined;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(code), 5_000);
+    force.unref();
+    for (const piece of pieces.reverse()) await piece.close().catch(() => undefined);
+    removeState(options.dataDir);
+    releaseLock?.();
+    process.exit(code);
+  };
+  const onSignal = (signal: string) => {
+    if (stopping) process.exit(130); // a second Ctrl-C does not wait
+    out(`\n${signal} received: stopping the local stack…`);
+    void stop(0).then(() => undefined);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  try {
+    releaseLock = acquireLock(options.dataDir);
+    const key = await loadOrCreateKey(paths.key);
+    const issuer = await startIssuer(key, options.issuerPort);
+    pieces.push(issuer);
+    const replay = options.replay === 'single-use' ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
+    if (replay) pieces.push(replay);
+
+    applyLambdaEnv(localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES }));
+    const handler = await loadHandler();
+
+    const demo = options.upstream ? undefined : await startDemoBackend();
+    if (demo) pieces.push(demo);
+    const upstream = options.upstream ?? new URL(demo!.url);
+    const gateway = await startGateway({ handler, mode: options.event, upstream, port: options.port, log: (line) => out(`[gateway] ${line}`) });
+    pieces.push(gateway);
+
+    writeState(options.dataDir, {
+      pid: process.pid,
+      gateway: gateway.url,
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      dynamoEndpoint: replay?.endpoint ?? '',
+      replayTable: replay ? REPLAY_TABLE : '',
+      replayProtection: options.replay,
+      event: options.event,
+      upstream: upstream.href,
+    });
+
+    const token = await mintToken(key, { issuer: issuer.issuer, sub: DEMO_TOKEN.sub, scope: DEMO_TOKEN.scope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
+    const curl = `curl -i -H "Authorization: Bearer ${token}" ${gateway.url}/${DEMO_TOKEN.stage}/orders/42`;
+    const stages = Object.entries(AUDIENCE_BY_STAGE).map(([s, a]) => `${s} (aud ${a})`).join(', ');
+
+    out(`JWT authorizer — local stack (${EVENT_LABEL[options.event]})`);
+    out();
+    out(`  Issuer        ${issuer.issuer}   ES256 key ${display(key.file)}${key.created ? ' (new)' : ''}, kid ${key.kid}`);
+    out(`                JWKS      ${issuer.jwksUri}`);
+    out(`                Discovery ${issuer.issuer}/.well-known/openid-configuration`);
+    if (replay) out(`  Replay table  "${REPLAY_TABLE}" on dynalite ${replay.endpoint}   data in ${shown}/dynalite${replay.createdTable ? ' (table created)' : ''}`);
+    else out('  Replay table  none: --replay off (a token may be used any number of times)');
+    out(`  Upstream      ${demo ? `demo backend ${demo.url} (echoes the request and the authorizer context)` : upstream.href}`);
+    out(`  API Gateway   ${gateway.url}/<stage>/<path>   stages: ${stages}`);
+    out();
+    out('Route table (ROUTE_PERMISSIONS: route → scopes required):');
+    routeLines().forEach((line) => out(line));
+    out();
+    out(`A token for sub "${DEMO_TOKEN.sub}", scope "${DEMO_TOKEN.scope}", stage ${DEMO_TOKEN.stage}, valid ${DEMO_TOKEN.ttl} s:`);
+    out();
+    out(`  ${curl}`);
+    out('    → 200: the request reaches the upstream with the authorizer context');
+    out(`  ${curl}`);
+    if (replay) out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
+    else out('    → the same again: 200 (replay protection is off)');
+    out();
+    out('More tokens: npm run -s token -- --sub alice --scope "orders:read orders:write" --stage prod');
+    out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);
+    out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, pid: process.pid })}`);
+  } catch (err) {
+    stopping = true;
+    for (const piece of pieces.reverse()) await piece.close().catch(() => undefined);
+    releaseLock?.();
+    throw err;
+  }
+}
+
+// The SDK's Node.js 20 notice is noise here; the handler's environment sets the same flag.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+process.on('uncaughtException', (err) => exitWith(err instanceof LocalError ? err : new LocalError(`unexpected failure: ${err.message}`)));
+let options: StartOptions;
+try {
+  options = parseStartArgs(process.argv.slice(2));
+} catch (err) {
+  exitWith(err, START_USAGE);
+}
+if (options.help) {
+  out(START_USAGE);
+  process.exit(0);
+}
+main(options).catch((err: unknown) => exitWith(err, err instanceof UsageError ? START_USAGE : undefined));

@@ -1,0 +1,132 @@
+/**
+ * `npm run -s token -- [options]`: prints one token signed with the local issuer's key, and nothing else
+ * on stdout, so `TOKEN=$(npm run -s token -- --scope orders:read)` works. Notes go to stderr.
+ */
+import { parseArgs } from 'node:util';
+import { exitWith, UsageError } from './errors.js';
+import { mintToken } from './mint.js';
+import { AUDIENCE_BY_STAGE, DEFAULT_DATA_DIR, DEFAULT_PORTS, DEMO_TOKEN, HOST, dataPaths } from './settings.js';
+import { loadOrCreateKey } from './signing-key.js';
+import { runningStack } from './state.js';
+
+const MAX_TTL = 30 * 86400;
+const RESERVED = new Set(['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'scope', 'nbf']);
+
+const USAGE = `Usage: npm run -s token -- [options]
+
+Prints a token from the local issuer (ES256, typ JWT) on stdout.
+
+Options:
+  --sub <id>            subject (default ${DEMO_TOKEN.sub})
+  --scope "<scopes>"    space-separated scopes (default "${DEMO_TOKEN.scope}"; "" for none)
+  --stage <stage>       sets aud to the stage's audience: ${Object.entries(AUDIENCE_BY_STAGE).map(([s, a]) => `${s} → ${a}`).join(', ')} (default ${DEMO_TOKEN.stage})
+  --aud <audience>      audience instead of the stage's (repeat for several)
+  --ttl <seconds>       lifetime (default ${DEMO_TOKEN.ttl})
+  --jti <id>            token id (default a random UUID; reuse one to try replay protection)
+  --claim <name=value>  an extra claim, value parsed as JSON when it can be (repeatable), e.g. --claim role=admin
+  --iss <url>           issuer (default: the running stack's, else http://${HOST}:${DEFAULT_PORTS.issuer})
+  --data-dir <dir>      where the signing key lives (default ${DEFAULT_DATA_DIR})
+  -h, --help            show this help
+
+Example: curl -H "Authorization: Bearer $(npm run -s token -- --scope orders:read)" http://${HOST}:${DEFAULT_PORTS.gateway}/dev/orders/42`;
+
+interface TokenArgs {
+  sub: string;
+  scope: string;
+  aud: string[];
+  ttl: number;
+  jti: string | undefined;
+  claims: Record<string, unknown>;
+  iss: string | undefined;
+  dataDir: string;
+  help: boolean;
+}
+
+function parse(argv: string[]): TokenArgs {
+  let values: Record<string, string | string[] | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        sub: { type: 'string', default: DEMO_TOKEN.sub },
+        scope: { type: 'string', default: DEMO_TOKEN.scope },
+        stage: { type: 'string' },
+        aud: { type: 'string', multiple: true },
+        ttl: { type: 'string', default: String(DEMO_TOKEN.ttl) },
+        jti: { type: 'string' },
+        claim: { type: 'string', multiple: true },
+        iss: { type: 'string' },
+        'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const sub = (values['sub'] as string).trim();
+  if (!sub) throw new UsageError('--sub must not be empty');
+  const scope = values['scope'] as string;
+  if (/[^\x20-\x7e]/.test(scope)) throw new UsageError('--scope must be printable ASCII scopes separated by spaces');
+  const ttlText = values['ttl'] as string;
+  if (!/^\d+$/.test(ttlText) || Number(ttlText) < 1 || Number(ttlText) > MAX_TTL) throw new UsageError(`--ttl must be a whole number of seconds from 1 to ${MAX_TTL}`);
+  let aud = (values['aud'] as string[] | undefined) ?? [];
+  const stage = values['stage'] as string | undefined;
+  if (aud.length && stage !== undefined) throw new UsageError('give --stage or --aud, not both');
+  if (aud.some((a) => a.trim() === '')) throw new UsageError('--aud must not be empty');
+  if (!aud.length) {
+    const s = stage ?? DEMO_TOKEN.stage;
+    const a = AUDIENCE_BY_STAGE[s];
+    if (!a) throw new UsageError(`unknown --stage "${s}"; the local stages are ${Object.keys(AUDIENCE_BY_STAGE).join(', ')} (or pass --aud)`);
+    aud = [a];
+  }
+  const jti = values['jti'] as string | undefined;
+  if (jti !== undefined && jti.trim() === '') throw new UsageError('--jti must not be empty');
+  const claims: Record<string, unknown> = {};
+  for (const pair of (values['claim'] as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--claim must be name=value, got "${pair}"`);
+    const name = pair.slice(0, eq);
+    if (RESERVED.has(name)) throw new UsageError(`--claim cannot set "${name}"; use its own option`);
+    const text = pair.slice(eq + 1);
+    try {
+      claims[name] = JSON.parse(text);
+    } catch {
+      claims[name] = text;
+    }
+  }
+  const iss = values['iss'] as string | undefined;
+  if (iss !== undefined && iss.trim() === '') throw new UsageError('--iss must not be empty');
+  const dataDir = values['data-dir'] as string;
+  return { sub, scope, aud, ttl: Number(ttlText), jti, claims, iss, dataDir, help: values['help'] === true };
+}
+
+async function main(): Promise<void> {
+  let args: TokenArgs;
+  try {
+    args = parse(process.argv.slice(2));
+  } catch (err) {
+    exitWith(err, USAGE);
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const paths = dataPaths(args.dataDir);
+  // Missing key: generate it here (npm start publishes whatever key the folder holds).
+  const key = await loadOrCreateKey(paths.key);
+  if (key.created) process.stderr.write(`note: generated a new signing key in ${key.file}; npm start will publish it\n`);
+  let issuer = args.iss;
+  if (!issuer) {
+    issuer = runningStack(args.dataDir)?.issuer;
+    if (!issuer) {
+      issuer = `http://${HOST}:${DEFAULT_PORTS.issuer}`;
+      process.stderr.write(`note: no local stack is running on ${args.dataDir}; iss is ${issuer} (npm start's default issuer)\n`);
+    }
+  }
+  const token = await mintToken(key, { issuer, sub: args.sub, scope: args.scope, aud: args.aud.length === 1 ? args.aud[0]! : args.aud, ttl: args.ttl, jti: args.jti, claims: args.claims });
+  process.stdout.write(`${token}\n`);
+}
+
+main().catch((err: unknown) => exitWith(err));
