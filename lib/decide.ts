@@ -37,6 +37,8 @@ export interface DecideDeps {
 /** The route table entry governing a request (design §2.1). */
 export function governingRoute(config: AuthorizerConfig, request: AuthRequest): Route | undefined {
   const { method, path } = request.arn;
+  // IAM reads `*` and `?` in a Resource as wildcards: an Allow for such a path would cover other routes.
+  if (/[*?]/.test(path)) return undefined;
   if (request.selectedResource === undefined) return config.routes.match(method, path);
   const route = config.routes.selected(method, request.selectedResource);
   // The selected route must also describe the concrete request, or the event is not what it claims.

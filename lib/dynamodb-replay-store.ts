@@ -11,22 +11,31 @@ export class DynamoDbReplayStore implements ReplayStore {
   /**
    * @param client created once per cold start, with bounded timeouts and retries
    * @param tableName the replay table
+   * @param timeoutMs deadline of one write, retries included: the SDK's requestTimeout does not cover a
+   *   response body that trickles in, so the store bounds the whole call itself
    */
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly timeoutMs = 3500,
   ) {}
 
   async recordFirstUse(key: string, expiresAt: number, now: number): Promise<boolean> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
     try {
-      await this.client.send(
+      const sent = this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: { pk: { S: key }, expiresAt: { N: String(expiresAt) } },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': { N: String(now) } },
         }),
+        { abortSignal: signal },
       );
+      // Also stop waiting if whatever sits under `send` ignores the signal.
+      const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      aborted.catch(() => undefined);
+      await Promise.race([sent, aborted]);
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException || (err as { name?: unknown })?.name === 'ConditionalCheckFailedException') {

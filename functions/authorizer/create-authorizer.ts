@@ -38,7 +38,8 @@ export type AuthorizerHandler = ((event: unknown, context: Context) => Promise<A
 export function boundedDynamoClient(): DynamoDBClient {
   return new DynamoDBClient({
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1500 },
+    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes and keeps waiting.
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true },
   });
 }
 
@@ -117,6 +118,7 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
     return response!;
   };
 
-  const handler = middy(authorize).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  // logEvent: false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event carries the bearer token.
+  const handler = middy(authorize).use(injectLambdaContext(logger, { logEvent: false })).use(logMetrics(metrics));
   return Object.assign((event: unknown, context: Context) => handler(event, context), { config });
 }
