@@ -32,12 +32,8 @@ const MAX_TIMEOUT_SECONDS = 10;
 /** API Gateway caches authorizer results for at most one hour. */
 const MAX_CACHE_TTL_SECONDS = 3_600;
 
-/**
- * Defines `require` inside the ESM bundle so CommonJS dependencies that call `require('node:…')` work.
- * The alias avoids clashing with any `createRequire` the bundle itself imports.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __authorizerCreateRequire } from 'node:module'; const require = __authorizerCreateRequire(import.meta.url);";
+export { ESM_REQUIRE_BANNER } from './bundling.js';
+import { AUTHORIZER_BUNDLING } from './bundling.js';
 
 /** Powertools log levels, also used as the Lambda application log level. */
 export type AuthorizerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -400,7 +396,6 @@ export class JwtAuthorizer extends Construct {
       POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'jwt-authorizer',
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'JwtAuthorizer',
       POWERTOOLS_LOG_LEVEL: logLevel,
-      NODE_OPTIONS: '--enable-source-maps',
     };
     if (props.jwksUri !== undefined) environment[ENV.jwksUri] = props.jwksUri;
     if (props.tokenTypes !== undefined) environment[ENV.tokenTypes] = props.tokenTypes.join(',');
@@ -428,15 +423,14 @@ export class JwtAuthorizer extends Construct {
         // Local esbuild from devDependencies; never Docker.
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
+        target: AUTHORIZER_BUNDLING.target,
+        mainFields: [...AUTHORIZER_BUNDLING.mainFields],
+        banner: AUTHORIZER_BUNDLING.banner,
+        minify: AUTHORIZER_BUNDLING.minify,
+        sourceMap: AUTHORIZER_BUNDLING.sourceMap,
         sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // Bundle everything, the AWS SDK included: the pinned client-dynamodb version is what runs,
-        // whatever SDK the runtime ships.
-        externalModules: [],
+        sourcesContent: AUTHORIZER_BUNDLING.sourcesContent,
+        externalModules: [...AUTHORIZER_BUNDLING.externalModules],
       },
     });
 

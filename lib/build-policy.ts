@@ -183,26 +183,54 @@ export function policyDocument(prefix: string, allow: readonly string[], deny: r
   return { Version: '2012-10-17', Statement: statements };
 }
 
-/** Caches `routePolicy` per distinct scope set: a token population has few of them. */
-export class RoutePolicyCache {
-  private readonly cache = new Map<string, RoutePolicy>();
-  constructor(private readonly table: RouteTable, private readonly maxEntries = 1000) {}
+/** Freezes a policy document all the way down, so one cached object can answer many requests. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
 
-  get(scopes: ReadonlySet<string>): RoutePolicy {
-    // Only scopes some route requires can change the policy.
-    const key = [...scopes].filter((s) => this.relevant().has(s)).sort().join(' ');
-    let policy = this.cache.get(key);
-    if (!policy) {
-      policy = routePolicy(this.table, scopes);
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
-      this.cache.set(key, policy);
-    }
-    return policy;
+/**
+ * Caches `routePolicy` per distinct scope set, and its policy document per API stage: a token population
+ * has few scope sets, and this runs on every request in replay-off mode.
+ */
+export class RoutePolicyCache {
+  private readonly cache = new Map<string, { readonly routes: RoutePolicy; readonly documents: Map<string, PolicyDocument> }>();
+  private readonly relevant: ReadonlySet<string>;
+
+  constructor(private readonly table: RouteTable, private readonly maxEntries = 1000) {
+    this.relevant = new Set(table.routes.flatMap((r) => r.scopes));
   }
 
-  private relevantScopes: Set<string> | undefined;
-  private relevant(): Set<string> {
-    this.relevantScopes ??= new Set(this.table.routes.flatMap((r) => r.scopes));
-    return this.relevantScopes;
+  private entry(scopes: ReadonlySet<string>) {
+    // Only scopes some route requires can change the policy.
+    let key = '';
+    for (const s of [...scopes].sort()) if (this.relevant.has(s)) key += `${s} `;
+    let entry = this.cache.get(key);
+    if (!entry) {
+      entry = { routes: routePolicy(this.table, scopes), documents: new Map() };
+      if (this.cache.size >= this.maxEntries) this.cache.clear();
+      this.cache.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The allow and deny patterns for these scopes. */
+  get(scopes: ReadonlySet<string>): RoutePolicy {
+    return this.entry(scopes).routes;
+  }
+
+  /** The (frozen, shared) policy document for these scopes under one API stage prefix. */
+  document(prefix: string, scopes: ReadonlySet<string>): { readonly routes: RoutePolicy; readonly document: PolicyDocument } {
+    const entry = this.entry(scopes);
+    let document = entry.documents.get(prefix);
+    if (!document) {
+      document = deepFreeze(policyDocument(prefix, entry.routes.allow, entry.routes.deny));
+      if (entry.documents.size >= 100) entry.documents.clear();
+      entry.documents.set(prefix, document);
+    }
+    return { routes: entry.routes, document };
   }
 }

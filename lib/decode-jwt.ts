@@ -2,6 +2,7 @@
  * Strict decoding of a compact JWS: canonical base64url, valid UTF-8, a JSON object, no duplicate keys.
  * Nothing here is trusted yet; the signature is checked by `verify-token.ts`.
  */
+import { isUtf8 } from 'node:buffer';
 import { AuthError } from './errors.js';
 
 /** A decoded, not yet verified JWS. */
@@ -13,13 +14,20 @@ export interface DecodedJwt {
   readonly signature: Buffer;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const SEXTET = new Uint8Array(128);
+for (let i = 0; i < ALPHABET.length; i++) SEXTET[ALPHABET.charCodeAt(i)] = i;
 
-/** Decodes base64url and refuses any non-canonical form (stray bits, padding), so one token has one encoding. */
+/**
+ * Decodes base64url and refuses any non-canonical form, so one token has exactly one encoding: a length
+ * of 4n+1 cannot occur, and the bits the last character carries beyond the data must be zero.
+ */
 function base64url(part: string, what: string): Buffer {
-  const bytes = Buffer.from(part, 'base64url');
-  if (bytes.toString('base64url') !== part) throw new AuthError('TOKEN_MALFORMED', `${what} is not canonical base64url`);
-  return bytes;
+  const rest = part.length % 4;
+  if (rest === 1 || (rest > 1 && (SEXTET[part.charCodeAt(part.length - 1)]! & (rest === 2 ? 0x0f : 0x03)) !== 0)) {
+    throw new AuthError('TOKEN_MALFORMED', `${what} is not canonical base64url`);
+  }
+  return Buffer.from(part, 'base64url');
 }
 
 /**
@@ -57,10 +65,11 @@ function countTopLevelKeys(json: string): number {
 }
 
 function parseObject(bytes: Buffer, what: string): Record<string, unknown> {
-  let text: string;
+  // isUtf8 refuses overlong forms, surrogates and truncated sequences, as a fatal TextDecoder would.
+  if (!isUtf8(bytes)) throw new AuthError('TOKEN_MALFORMED', `${what} is not UTF-8 JSON`);
+  const text = bytes.toString('utf8');
   let value: unknown;
   try {
-    text = utf8.decode(bytes);
     value = JSON.parse(text);
   } catch {
     throw new AuthError('TOKEN_MALFORMED', `${what} is not UTF-8 JSON`);
@@ -74,10 +83,16 @@ function parseObject(bytes: Buffer, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Splits and decodes a compact JWS whose shape the extractor already checked. */
+/**
+ * Splits and decodes a compact JWS. The character set was checked by `extractBearer`; whatever else
+ * reaches this point still needs exactly three non-empty parts, and the signature covers the raw text.
+ */
 export function decodeJwt(token: string): DecodedJwt {
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
+  if (first < 1 || second < first + 2 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
+    throw new AuthError('TOKEN_MALFORMED', 'token is not a compact JWS');
+  }
   const headerPart = token.slice(0, first);
   const payloadPart = token.slice(first + 1, second);
   const header = parseObject(base64url(headerPart, 'header'), 'header');

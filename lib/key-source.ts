@@ -12,6 +12,8 @@ import type { Algorithm } from './env-names.js';
 export interface KeySource {
   /** Candidate keys for this `alg` and `kid`, best first; never empty. */
   keysFor(alg: Algorithm, kid: string | undefined): Promise<readonly KeyObject[]>;
+  /** The same answer without waiting, when it is already known and current; otherwise undefined. */
+  cachedKeysFor?(alg: Algorithm, kid: string | undefined): readonly KeyObject[] | undefined;
 }
 
 /** Options of the remote JWKS. */
@@ -49,6 +51,12 @@ function translate(err: unknown): AuthError {
 export class RemoteKeySource implements KeySource {
   private remote: RemoteSet | undefined;
   private readonly keyObjects = new WeakMap<object, KeyObject>();
+  /**
+   * Answers jose gave for (alg, kid), tagged with the fetch count when they were asked for. A fetch
+   * (a refresh or an unknown-kid reload) makes every older answer stale, so a key removed from the JWKS
+   * is dropped exactly when jose drops it. Only keys that exist are cached: unknown kids cannot grow it.
+   */
+  private readonly answers = new Map<string, { readonly keys: readonly KeyObject[]; readonly generation: number }>();
 
   constructor(
     private readonly jwksUri: string,
@@ -86,7 +94,25 @@ export class RemoteKeySource implements KeySource {
     return object;
   }
 
+  cachedKeysFor(alg: Algorithm, kid: string | undefined): readonly KeyObject[] | undefined {
+    const remote = this.remote;
+    // Past cacheMaxAge, or while a fetch is under way, jose decides (and refreshes).
+    if (!remote || !remote.fresh || remote.reloading) return undefined;
+    const answer = this.answers.get(kid === undefined ? alg : `${alg} ${kid}`);
+    return answer && answer.generation === this.fetchCount ? answer.keys : undefined;
+  }
+
   async keysFor(alg: Algorithm, kid: string | undefined): Promise<readonly KeyObject[]> {
+    const generation = this.fetchCount;
+    const keys = await this.lookUp(alg, kid);
+    if (generation === this.fetchCount) {
+      if (this.answers.size >= 1000) this.answers.clear();
+      this.answers.set(kid === undefined ? alg : `${alg} ${kid}`, { keys, generation });
+    }
+    return keys;
+  }
+
+  private async lookUp(alg: Algorithm, kid: string | undefined): Promise<readonly KeyObject[]> {
     const header = kid === undefined ? { alg } : { alg, kid };
     try {
       return [this.toKeyObject(await this.set()(header))];

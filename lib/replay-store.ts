@@ -2,7 +2,7 @@
  * Single-use tokens (design §3.5): a token's `jti` is recorded once; a second use is a replay. The record
  * key is `sha256(iss, jti)` so a hostile or huge `jti` never reaches DynamoDB as-is.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Records first uses of tokens. */
 export interface ReplayStore {
@@ -18,7 +18,7 @@ export interface ReplayStore {
 
 /** The record key of a token: SHA-256 over issuer and `jti`, length-prefixed so no two pairs collide. */
 export function replayKey(iss: string, jti: string): string {
-  return createHash('sha256').update(`${iss.length}:${iss}|${jti}`).digest('base64url');
+  return hash('sha256', `${iss.length}:${iss}|${jti}`, 'base64url');
 }
 
 /** A short, non-reversible id of a `jti` for logs. */

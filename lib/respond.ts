@@ -60,13 +60,15 @@ export function respond(decision: Decision, config: AuthorizerConfig, policies: 
   if (!token || !scopes) throw new Error(INTERNAL);
   const context: AuthorizerContext = { sub: token.sub, scope: [...scopes].join(' '), jti: token.jti, stage: arn.stage, exp: token.exp };
   if (simple) return { isAuthorized: true, context };
-  let document = policyDocument(arn.prefix, [arn.arn.slice(arn.prefix.length)]);
   if (config.replayProtection === 'off') {
-    const routes = policies.get(scopes);
-    const wide = policyDocument(arn.prefix, routes.allow, routes.deny);
+    const { routes, document } = policies.document(arn.prefix, scopes);
     notes.underGranted = routes.underGranted;
-    // Where IAM patterns cannot express the table for this very route, fall back to the exact ARN.
-    if (policyAllows(wide, arn.arn)) document = wide;
+    // The wide policy allows every path of the most specific route unless it reports that route as
+    // under-granted (the property test's guarantee). An under-granted route, or a route API Gateway
+    // selected (it may rank differently), is checked against this ARN, with the exact ARN as fallback.
+    const check = request.selectedResource !== undefined || (decision.route !== undefined && routes.underGranted.includes(decision.route.key));
+    if (!check || policyAllows(document, arn.arn)) return { principalId: token.sub, policyDocument: document, context };
   }
+  const document = policyDocument(arn.prefix, [arn.arn.slice(arn.prefix.length)]);
   return { principalId: token.sub, policyDocument: document, context };
 }

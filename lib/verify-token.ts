@@ -7,7 +7,7 @@ import { AuthError } from './errors.js';
 import type { Algorithm } from './env-names.js';
 import type { AuthorizerConfig } from './config.js';
 import { normalizeTyp } from './config.js';
-import { decodeJwt } from './decode-jwt.js';
+import { decodeJwt, type DecodedJwt } from './decode-jwt.js';
 import type { KeySource } from './key-source.js';
 
 /** The claims the authorizer relies on, all verified. */
@@ -142,7 +142,7 @@ function checkAudience(payload: Readonly<Record<string, unknown>>, config: Autho
   throw new AuthError('AUDIENCE_MISMATCH', 'audience is not the stage audience');
 }
 
-function checkClaims(payload: Readonly<Record<string, unknown>>, config: AuthorizerConfig, input: VerifyInput) {
+function checkClaims(payload: Readonly<Record<string, unknown>>, config: AuthorizerConfig, input: Omit<VerifyInput, 'token'>) {
   const skew = config.clockSkewSeconds;
   const { now } = input;
   const iss = payload['iss'];
@@ -160,16 +160,24 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Authori
   return { iss, exp, iat, sub, jti };
 }
 
-/**
- * Verifies signature and claims; throws `AuthError` on any failure.
- * @param trace receives the header's `kid` as soon as it is known to be a short string, for the log
- */
-export async function verifyToken(input: VerifyInput, config: AuthorizerConfig, keys: KeySource, trace?: { kid?: string }): Promise<VerifiedToken> {
-  const decoded = decodeJwt(input.token);
+/** A decoded token whose header passed its checks, waiting for its keys. */
+export interface PreparedToken {
+  readonly decoded: DecodedJwt;
+  readonly alg: Algorithm;
+  readonly kid: string | undefined;
+}
+
+/** Decodes the token and checks its header (synchronous; the keys come next). */
+export function prepareToken(token: string, config: AuthorizerConfig): PreparedToken {
+  const decoded = decodeJwt(token);
   const { alg, kid } = checkHeader(decoded.header, config);
-  if (trace && kid !== undefined) trace.kid = kid;
+  return { decoded, alg, kid };
+}
+
+/** Checks the signature against the candidate keys, then the claims (synchronous). */
+export function verifyPrepared(prepared: PreparedToken, candidates: readonly KeyObject[], input: Omit<VerifyInput, 'token'>, config: AuthorizerConfig): VerifiedToken {
+  const { decoded, alg, kid } = prepared;
   const spec = ALGS[alg];
-  const candidates = await keys.keysFor(alg, kid);
   let fitted = false;
   let verified = false;
   for (const key of candidates) {
@@ -182,6 +190,18 @@ export async function verifyToken(input: VerifyInput, config: AuthorizerConfig, 
   }
   if (!fitted) throw new AuthError('KEY_UNSUITABLE', 'the JWKS key does not fit alg (type, curve or size)');
   if (!verified) throw new AuthError('SIGNATURE_INVALID', 'signature does not verify');
-  const claims = checkClaims(decoded.payload, config, input);
-  return { ...claims, payload: decoded.payload, kid, alg };
+  const { iss, exp, iat, sub, jti } = checkClaims(decoded.payload, config, input);
+  return { iss, exp, iat, sub, jti, payload: decoded.payload, kid, alg };
+}
+
+/**
+ * Verifies signature and claims; throws `AuthError` on any failure. Keys already cached by the key
+ * source are used without waiting.
+ * @param trace receives the header's `kid` as soon as it is known to be a short string, for the log
+ */
+export async function verifyToken(input: VerifyInput, config: AuthorizerConfig, keys: KeySource, trace?: { kid?: string }): Promise<VerifiedToken> {
+  const prepared = prepareToken(input.token, config);
+  if (trace && prepared.kid !== undefined) trace.kid = prepared.kid;
+  const candidates = keys.cachedKeysFor?.(prepared.alg, prepared.kid) ?? (await keys.keysFor(prepared.alg, prepared.kid));
+  return verifyPrepared(prepared, candidates, input, config);
 }

@@ -1,13 +1,10 @@
 /**
  * The composition root: builds config and clients once per cold start and wires the library into a
- * middy handler with Powertools logging and metrics. `handler.ts` calls it with `process.env`.
+ * middy handler that writes one decision line (log and EMF metrics). `handler.ts` calls it with
+ * `process.env`.
  */
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { parseConfig, type AuthorizerConfig } from '../../lib/config.js';
 import { decide, type Decision } from '../../lib/decide.js';
@@ -15,7 +12,8 @@ import { DynamoDbReplayStore } from '../../lib/dynamodb-replay-store.js';
 import { RemoteKeySource, type KeySource } from '../../lib/key-source.js';
 import { RoutePolicyCache } from '../../lib/build-policy.js';
 import { jtiFingerprint, type ReplayStore } from '../../lib/replay-store.js';
-import { respond, type AuthorizerResponse, type ResponseNotes } from '../../lib/respond.js';
+import { INTERNAL, respond, UNAUTHORIZED, type AuthorizerResponse, type ResponseNotes } from '../../lib/respond.js';
+import { DecisionLog } from './decision-log.js';
 
 /** Everything a test or the local gateway may replace; the environment is the only required input. */
 export interface AuthorizerOptions {
@@ -23,8 +21,9 @@ export interface AuthorizerOptions {
   readonly keys?: KeySource;
   readonly replayStore?: ReplayStore;
   readonly dynamoClient?: DynamoDBClient;
-  readonly logger?: Logger;
-  readonly metrics?: Metrics;
+  /** @default a DecisionLog configured from POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE,
+   * POWERTOOLS_METRICS_DISABLED and POWERTOOLS_LOG_LEVEL, writing to stdout */
+  readonly log?: DecisionLog;
   /** Milliseconds since the epoch. @default Date.now */
   readonly clock?: () => number;
 }
@@ -68,13 +67,15 @@ function causeOf(decision: Decision): Record<string, string> | undefined {
  * export const handler = createAuthorizer({ env: process.env });
  */
 export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler {
-  const config = parseConfig(options.env);
-  const logger = options.logger ?? new Logger({ serviceName: options.env['POWERTOOLS_SERVICE_NAME'] ?? 'jwt-authorizer' });
-  const metrics =
-    options.metrics ??
-    new Metrics({
-      namespace: options.env['POWERTOOLS_METRICS_NAMESPACE'] ?? 'JwtAuthorizer',
-      serviceName: options.env['POWERTOOLS_SERVICE_NAME'] ?? 'jwt-authorizer',
+  const { env } = options;
+  const config = parseConfig(env);
+  const log =
+    options.log ??
+    new DecisionLog({
+      serviceName: env['POWERTOOLS_SERVICE_NAME'],
+      namespace: env['POWERTOOLS_METRICS_NAMESPACE'],
+      metrics: env['POWERTOOLS_METRICS_DISABLED'] !== 'true',
+      level: env['POWERTOOLS_LOG_LEVEL'],
     });
   const keys = options.keys ?? new RemoteKeySource(config.jwksUri);
   let replayStore = options.replayStore;
@@ -85,7 +86,7 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
   const policies = new RoutePolicyCache(config.routes);
   const clock = options.clock ?? Date.now;
 
-  const authorize = async (event: unknown): Promise<AuthorizerResponse> => {
+  const authorize = async (event: unknown, context: Context): Promise<AuthorizerResponse> => {
     const decision = await decide(event, deps, Math.floor(clock() / 1000));
     const notes: ResponseNotes = {};
     let response: AuthorizerResponse | undefined;
@@ -96,29 +97,42 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
       thrown = err;
     }
     const outcome: Outcome = thrown && !decision.error ? 'internal' : outcomeOf(decision);
-    const reason = decision.error?.code ?? (thrown ? 'INTERNAL' : 'OK');
-    const line = {
-      outcome,
-      reason,
-      eventKind: decision.request?.kind,
-      stage: decision.request?.arn.stage,
-      route: decision.route?.key,
-      kid: decision.kid,
-      apiRequestId: decision.request?.requestId,
-      sub: decision.token?.sub,
-      jtiHash: decision.replayKey ? jtiFingerprint(decision.replayKey) : undefined,
-      underGranted: notes.underGranted?.length ? notes.underGranted : undefined,
-      cause: outcome === 'internal' ? causeOf(decision) : undefined,
-    };
-    if (outcome === 'internal') logger.error('authorizer decision', line);
-    else logger.info('authorizer decision', line);
-    metrics.addDimensions({ outcome, reason });
-    metrics.addMetric('Decision', MetricUnit.Count, 1);
+    log.record(
+      {
+        outcome,
+        reason: decision.error?.code ?? (thrown ? 'INTERNAL' : 'OK'),
+        eventKind: decision.request?.kind,
+        stage: decision.request?.arn.stage,
+        route: decision.route?.key,
+        kid: decision.kid,
+        apiRequestId: decision.request?.requestId,
+        sub: decision.token?.sub,
+        jtiHash: decision.replayKey ? jtiFingerprint(decision.replayKey) : undefined,
+        underGranted: notes.underGranted?.length ? notes.underGranted : undefined,
+        cause: outcome === 'internal' ? causeOf(decision) : undefined,
+      },
+      context?.awsRequestId,
+    );
     if (thrown) throw thrown;
     return response!;
   };
 
-  // logEvent: false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event carries the bearer token.
-  const handler = middy(authorize).use(injectLambdaContext(logger, { logEvent: false })).use(logMetrics(metrics));
+  // middy's early-timeout timer would cost a timer per call; API Gateway and Lambda bound the call.
+  const handler = middy(authorize, { timeoutEarlyInMillis: 0 }).use(failClosed(log));
   return Object.assign((event: unknown, context: Context) => handler(event, context), { config });
+}
+
+/**
+ * The last line of defence: whatever escapes `authorize` (a bug, an exception while logging) leaves as
+ * the generic internal error, never with its message, and is logged without detail.
+ */
+function failClosed(log: DecisionLog): MiddlewareObj<unknown, AuthorizerResponse, Error, Context> {
+  return {
+    onError: (request) => {
+      const message = request.error?.message;
+      if (message === UNAUTHORIZED || message === INTERNAL) return;
+      log.record({ outcome: 'internal', reason: 'INTERNAL', cause: { name: String(request.error?.name ?? 'Error').slice(0, 100) } }, request.context?.awsRequestId);
+      request.error = new Error(INTERNAL);
+    },
+  };
 }

@@ -25,7 +25,6 @@ const ALLOWED_NAMES = new Set<string>([
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_METRICS_NAMESPACE',
   'POWERTOOLS_LOG_LEVEL',
-  'NODE_OPTIONS',
 ]);
 
 let template: Template;
@@ -44,7 +43,7 @@ describe('events/env.json', () => {
     expect(fns[ids[0]!]!['Type']).toBe('AWS::Lambda::Function');
   });
 
-  it('uses only ENV names (and Powertools / NODE_OPTIONS), all declared in the template', () => {
+  it('uses only ENV names (and the POWERTOOLS_* log settings), all declared in the template', () => {
     const vars = envFile[ids[0]!]!;
     const declared = Object.keys(template.findResources('AWS::Lambda::Function')[ids[0]!]!['Properties'].Environment.Variables);
     for (const name of Object.keys(vars)) {

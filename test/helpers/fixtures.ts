@@ -1,10 +1,8 @@
 /** Shared test fixtures: an environment, events of every kind, claims, and a wired authorizer. */
-import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createAuthorizer, type AuthorizerOptions } from '../../functions/authorizer/create-authorizer.js';
+import { DecisionLog } from '../../functions/authorizer/decision-log.js';
 import type { ReplayStore } from '../../lib/replay-store.js';
 import type { KeySource } from '../../lib/key-source.js';
 
@@ -103,7 +101,7 @@ export function websocketEvent(authorization: string | undefined, stage = 'dev')
   };
 }
 
-/** A Lambda context good enough for middy and Powertools. */
+/** A Lambda context good enough for middy. */
 export const lambdaContext = {
   functionName: 'authorizer',
   functionVersion: '$LATEST',
@@ -119,7 +117,7 @@ export const lambdaContext = {
   succeed: () => undefined,
 } as unknown as Context;
 
-/** Collects everything the authorizer's logger and metrics write. */
+/** Collects every line the authorizer's decision log writes. */
 export class CapturedOutput {
   readonly lines: string[] = [];
   readonly stream = new Writable({
@@ -149,19 +147,13 @@ export function testAuthorizer(opts: {
   extra?: Partial<AuthorizerOptions>;
 }) {
   const output = new CapturedOutput();
-  const console = new Console({ stdout: output.stream, stderr: output.stream });
-  const logger = new Logger({ serviceName: 'test', logLevel: 'DEBUG' });
-  // Powertools writes through its own console; point it at the capture.
-  (logger as unknown as { console: Console }).console = console;
-  const metrics = new Metrics({ namespace: 'Test', serviceName: 'test' });
-  (metrics as unknown as { console: Console }).console = console;
+  const log = new DecisionLog({ serviceName: 'test', namespace: 'Test', write: (line) => void output.stream.write(line) });
   const now = opts.now ?? NOW;
   const authorizer = createAuthorizer({
     env: opts.env,
     keys: opts.keys,
     replayStore: opts.replayStore,
-    logger,
-    metrics,
+    log,
     clock: () => now * 1000,
     ...opts.extra,
   });

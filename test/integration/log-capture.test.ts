@@ -1,7 +1,7 @@
 /**
  * Nothing the authorizer writes, on any path, contains the token, its signature, its payload, a claim
- * other than `sub`, or the raw `jti`. Captured at process.stdout/stderr with the default Powertools
- * logger and metrics, as in Lambda.
+ * other than `sub`, or the raw `jti`. Captured at process.stdout/stderr with the default decision log
+ * (log line and EMF metrics), as in Lambda.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../functions/authorizer/create-authorizer.js';

@@ -6,7 +6,7 @@
  * Defences: create-authorizer.ts (one decision line with a fixed field list: sub, a hash of jti, codes;
  * only name/code/status of a cause; the event itself never logged), respond.ts (responses carry no detail,
  * the context only verified values). Output is read where it really goes: process.stdout and
- * process.stderr, with the default Powertools Logger and Metrics (as in Lambda), and the test logger.
+ * process.stderr, with the default decision log (as in Lambda), and the test logger.
  */
 import type { KeyObject } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -129,7 +129,7 @@ function expectClean(where: string, text: string, secrets: Record<string, string
 const ALLOWED_FIELDS = new Set([
   'level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name',
   'function_request_id', 'sampling_rate', 'xray_trace_id', 'outcome', 'reason', 'eventKind', 'stage', 'route', 'kid',
-  'apiRequestId', 'sub', 'jtiHash', 'underGranted', 'cause',
+  'apiRequestId', 'sub', 'jtiHash', 'underGranted', 'cause', '_aws', 'Decision',
 ]);
 
 async function runPath(p: Path, mode: 'default' | 'captured') {
@@ -138,7 +138,7 @@ async function runPath(p: Path, mode: 'default' | 'captured') {
   let invoke: (event: unknown) => Promise<unknown>;
   let captured = () => '';
   if (mode === 'default') {
-    // As in Lambda: the default Powertools Logger and Metrics, writing to process.stdout.
+    // As in Lambda: the default decision log (log line and EMF metrics), writing to process.stdout.
     const authorizer = createAuthorizer({ env, keys: p.keys, replayStore, clock: () => NOW * 1000 });
     invoke = (event) => authorizer(event, lambdaContext);
   } else {

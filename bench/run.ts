@@ -1,0 +1,52 @@
+/**
+ * `npm run bench`: runs every section in one process (cold starts in child processes) and writes
+ * bench/RESULTS.md. `--quick` shortens every section for a smoke test (its numbers are not meaningful).
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sinkStats } from './common.js';
+import { runColdStart } from './cold-start.js';
+import { runJwksFlood } from './jwks-flood.js';
+import { renderReport, targetLines } from './report.js';
+import { runSingleUse } from './single-use.js';
+import { runWarm } from './warm.js';
+
+// Constructed clients and loggers read these; nothing may reach a real endpoint or the terminal.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+process.env['AWS_ACCESS_KEY_ID'] = 'test';
+process.env['AWS_SECRET_ACCESS_KEY'] = 'test';
+process.env['AWS_REGION'] = 'us-east-1';
+delete process.env['POWERTOOLS_DEV'];
+delete process.env['POWERTOOLS_METRICS_DISABLED'];
+delete process.env['POWERTOOLS_LOG_LEVEL'];
+
+const quick = process.argv.includes('--quick');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const startedAt = new Date();
+const t0 = performance.now();
+const loadBefore = loadavg();
+
+log(`bench: ${quick ? 'QUICK smoke run' : 'full run'} on Node ${process.version}`);
+const warmRounds = quick ? 3 : 9;
+const warm = await runWarm({ rounds: warmRounds, batchMs: quick ? 60 : 200 }, log);
+const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
+const coldStart = await runColdStart({ processes: quick ? 4 : 15, partProcesses: quick ? 2 : 11 }, log);
+const flood = await runJwksFlood({ tokens: 1000, concurrency: 50 }, log);
+
+const report = {
+  startedAt,
+  durationSec: (performance.now() - t0) / 1000,
+  loadBefore,
+  warm,
+  warmRounds,
+  singleUse,
+  coldStart,
+  flood,
+  sink: { ...sinkStats },
+};
+const file = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
+writeFileSync(file, renderReport(report));
+for (const t of targetLines(report)) log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured} (target ${t.target})`);
+log(`bench: wrote ${file} in ${report.durationSec.toFixed(0)} s`);
