@@ -198,6 +198,8 @@ function deepFreeze<T>(value: T): T {
  */
 export class RoutePolicyCache {
   private readonly cache = new Map<string, { readonly routes: RoutePolicy; readonly documents: Map<string, PolicyDocument> }>();
+  /** `readScopes` shares one set per scope string, so most requests find their entry by identity. */
+  private bySet = new WeakMap<ReadonlySet<string>, { readonly routes: RoutePolicy; readonly documents: Map<string, PolicyDocument> }>();
   private readonly relevant: ReadonlySet<string>;
 
   constructor(private readonly table: RouteTable, private readonly maxEntries = 1000) {
@@ -205,15 +207,21 @@ export class RoutePolicyCache {
   }
 
   private entry(scopes: ReadonlySet<string>) {
+    const known = this.bySet.get(scopes);
+    if (known) return known;
     // Only scopes some route requires can change the policy.
     let key = '';
     for (const s of [...scopes].sort()) if (this.relevant.has(s)) key += `${s} `;
     let entry = this.cache.get(key);
     if (!entry) {
       entry = { routes: routePolicy(this.table, scopes), documents: new Map() };
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
+      if (this.cache.size >= this.maxEntries) {
+        this.cache.clear();
+        this.bySet = new WeakMap();
+      }
       this.cache.set(key, entry);
     }
+    this.bySet.set(scopes, entry);
     return entry;
   }
 

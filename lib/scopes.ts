@@ -5,21 +5,45 @@
 import { AuthError } from './errors.js';
 import type { Route } from './routes.js';
 
+const parsed = new Map<string, ReadonlySet<string>>();
+
+/**
+ * The scopes of one space-delimited claim value. A token population repeats a handful of scope strings,
+ * so the sets are kept (bounded) and shared: callers must not modify them.
+ */
+function scopeSet(value: string): ReadonlySet<string> {
+  let set = parsed.get(value);
+  if (!set) {
+    set = new Set(value.split(' ').filter((scope) => scope.length > 0));
+    if (parsed.size >= 1000) parsed.clear();
+    parsed.set(value, set);
+  }
+  return set;
+}
+
 /** The verified scopes of a payload, in claim order, without duplicates. */
 export function readScopes(payload: Readonly<Record<string, unknown>>, claims: readonly string[]): ReadonlySet<string> {
-  const scopes = new Set<string>();
+  let result: ReadonlySet<string> | undefined;
+  let merged: Set<string> | undefined;
   for (const claim of claims) {
     if (!Object.prototype.hasOwnProperty.call(payload, claim)) continue;
     const value = payload[claim];
+    let scopes: Iterable<string>;
     if (typeof value === 'string') {
-      for (const scope of value.split(' ')) if (scope) scopes.add(scope);
+      scopes = scopeSet(value);
     } else if (Array.isArray(value) && value.every((s) => typeof s === 'string')) {
-      for (const scope of value as string[]) if (scope) scopes.add(scope);
+      scopes = (value as string[]).filter((scope) => scope.length > 0);
     } else {
       throw new AuthError('CLAIMS_INVALID', `${claim} must be a string or an array of strings`);
     }
+    if (result === undefined && typeof value === 'string') {
+      result = scopes as ReadonlySet<string>;
+      continue;
+    }
+    merged ??= new Set(result);
+    for (const scope of scopes) merged.add(scope);
   }
-  return scopes;
+  return merged ?? result ?? new Set();
 }
 
 /** Whether the token's scopes include every scope the route requires (exact string match). */
