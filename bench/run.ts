@@ -32,7 +32,7 @@ log(`bench: ${quick ? 'QUICK smoke run' : 'full run'} on Node ${process.version}
 const warmRounds = quick ? 3 : 9;
 const warm = await runWarm({ rounds: warmRounds, batchMs: quick ? 60 : 200 }, log);
 const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
-const coldStart = await runColdStart({ processes: quick ? 4 : 15, partProcesses: quick ? 2 : 11 }, log);
+const coldStart = await runColdStart({ processes: quick ? 4 : 25, partProcesses: quick ? 2 : 11 }, log);
 const flood = await runJwksFlood({ tokens: 1000, concurrency: 50 }, log);
 
 const report = {
