@@ -16,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, SUPPORTED_ALGORITHMS, type Algorithm } from '../lib/env-names.js';
 import { buildRouteTable } from '../lib/routes.js';
+import { parseConfig } from '../lib/config.js';
 import type { RoutePermission } from './routes.js';
 
 /** The repository root (this file lives in `cdk/`). */
@@ -199,6 +200,26 @@ function checkHttpsUrl(name: string, value: string): void {
   }
   if (url.protocol !== 'https:') invalid(`${name} "${value}" must be an https: URL`);
   if (url.username || url.password) invalid(`${name} must not carry credentials`);
+}
+
+/**
+ * Runs the function's own config parser on the environment the construct built, so whatever the
+ * function would refuse at cold start fails the synth instead. Values only known at deploy time (a
+ * token issuer, the table name) are replaced by stand-ins of the right shape.
+ */
+function checkWithFunctionConfig(environment: Readonly<Record<string, string>>): void {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    if (!Token.isUnresolved(value)) values[name] = value;
+    else if (name === ENV.replayTableName) values[name] = 'replay-table';
+    else if (name === ENV.issuer) values[name] = 'https://issuer.invalid';
+    else return;
+  }
+  try {
+    parseConfig(values);
+  } catch (err) {
+    invalid(`the function would refuse this configuration at cold start: ${(err as Error).message}`);
+  }
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
@@ -400,6 +421,7 @@ export class JwtAuthorizer extends Construct {
     if (props.jwksUri !== undefined) environment[ENV.jwksUri] = props.jwksUri;
     if (props.tokenTypes !== undefined) environment[ENV.tokenTypes] = props.tokenTypes.join(',');
     if (this.table) environment[ENV.replayTableName] = this.table.tableName;
+    checkWithFunctionConfig(environment);
 
     // ---- function
     this.function = new NodejsFunction(this, 'Function', {
