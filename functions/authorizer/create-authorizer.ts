@@ -131,8 +131,12 @@ function failClosed(log: DecisionLog): MiddlewareObj<unknown, AuthorizerResponse
     onError: (request) => {
       const message = request.error?.message;
       if (message === UNAUTHORIZED || message === INTERNAL) return;
-      log.record({ outcome: 'internal', reason: 'INTERNAL', cause: { name: String(request.error?.name ?? 'Error').slice(0, 100) } }, request.context?.awsRequestId);
       request.error = new Error(INTERNAL);
+      try {
+        log.record({ outcome: 'internal', reason: 'INTERNAL', cause: { name: String(request.error?.name ?? 'Error').slice(0, 100) } }, request.context?.awsRequestId);
+      } catch {
+        // The answer is already the generic 500; a broken log must not change it.
+      }
     },
   };
 }

@@ -145,6 +145,22 @@ describe('the handler answers 403 with an explicit Deny', () => {
   });
 });
 
+describe('fail closed', () => {
+  it('anything escaping the decision becomes the generic 500, never its message and never an Allow', async () => {
+    const { DecisionLog } = await import('../../functions/authorizer/decision-log.js');
+    const { createAuthorizer } = await import('../../functions/authorizer/create-authorizer.js');
+    const { lambdaContext } = await import('../helpers/fixtures.js');
+    const broken = new DecisionLog({
+      write: () => {
+        throw new TypeError(`disk full while writing ${bearer()}`);
+      },
+    });
+    const handler = createAuthorizer({ env: testEnv(jwks.url), replayStore: new MemoryReplayStore(), log: broken });
+    await expect(handler(restTokenEvent(bearer()), lambdaContext)).rejects.toThrow(/^Internal authorizer error$/);
+    await expect(handler(restTokenEvent('Bearer x.y'), lambdaContext)).rejects.toThrow(/^Internal authorizer error$/);
+  });
+});
+
 describe('the JWKS', () => {
   it('an unreachable JWKS is a 500 within a few seconds', async () => {
     const dead = await startJwksServer([]);
