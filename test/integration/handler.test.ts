@@ -199,6 +199,20 @@ describe('the JWKS', () => {
     await server.close();
   });
 
+  it('a key removed from the JWKS is refused after the next fetch, even though it was cached', async () => {
+    const server = await startJwksServer([key.publicJwk]);
+    const keys = new RemoteKeySource(server.url, { cooldownMs: 0 });
+    const { invoke } = testAuthorizer({ env: testEnv(server.url), keys, replayStore: new MemoryReplayStore() });
+    await invoke(restTokenEvent(bearer()));
+    await invoke(restTokenEvent(bearer())); // now answered from the key cache
+    const rotated = generateKey('ES256', 'rotated');
+    server.body = { keys: [rotated.publicJwk] };
+    // An unknown kid makes jose fetch the set again; the old key is gone from it.
+    await expect(invoke(restTokenEvent(`Bearer ${signToken(rotated, { payload: claims() })}`))).resolves.toMatchObject({ principalId: 'user-1' });
+    await expect(invoke(restTokenEvent(bearer()))).rejects.toThrow('Unauthorized');
+    await server.close();
+  });
+
   it('after the cooldown, a newly published key is fetched once and accepted', async () => {
     const server = await startJwksServer([key.publicJwk]);
     const keys = new RemoteKeySource(server.url, { cooldownMs: 0 });
