@@ -16,7 +16,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, SUPPORTED_ALGORITHMS, type Algorithm } from '../lib/env-names.js';
 import { buildRouteTable } from '../lib/routes.js';
-import { parseConfig } from '../lib/config.js';
+import { MAX_CLOCK_SKEW_SECONDS, MAX_LIFETIME_LIMIT_SECONDS } from '../lib/config.js';
+import { checkHttpsUrl, checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid } from './prop-checks.js';
 import type { RoutePermission } from './routes.js';
 
 /** The repository root (this file lives in `cdk/`). */
@@ -24,10 +25,6 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The authorizer's Lambda entry point in this repository. */
 export const DEFAULT_ENTRY = fileURLToPath(new URL('../functions/authorizer/handler.ts', import.meta.url));
 
-/** Upper bound of CLOCK_SKEW_SECONDS accepted by the function. */
-const MAX_CLOCK_SKEW_SECONDS = 300;
-/** Upper bound of MAX_TOKEN_LIFETIME_SECONDS accepted by the function (30 days). */
-const MAX_LIFETIME_SECONDS = 30 * 86_400;
 /** API Gateway waits at most 10 s for a Lambda authorizer. */
 const MAX_TIMEOUT_SECONDS = 10;
 /** API Gateway caches authorizer results for at most one hour. */
@@ -185,58 +182,6 @@ export interface JwtAuthorizerProps {
   readonly entry?: string;
 }
 
-/** Throws a construct validation error with a uniform prefix. */
-function invalid(message: string): never {
-  throw new Error(`JwtAuthorizer: ${message}`);
-}
-
-function checkHttpsUrl(name: string, value: string): void {
-  if (Token.isUnresolved(value)) return;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    invalid(`${name} "${value}" is not a valid URL`);
-  }
-  if (url.protocol !== 'https:') invalid(`${name} "${value}" must be an https: URL`);
-  if (url.username || url.password) invalid(`${name} must not carry credentials`);
-}
-
-/**
- * Runs the function's own config parser on the environment the construct built, so whatever the
- * function would refuse at cold start fails the synth instead. Values only known at deploy time (a
- * token issuer, the table name) are replaced by stand-ins of the right shape.
- */
-function checkWithFunctionConfig(environment: Readonly<Record<string, string>>): void {
-  const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(environment)) {
-    if (!Token.isUnresolved(value)) values[name] = value;
-    else if (name === ENV.replayTableName) values[name] = 'replay-table';
-    else if (name === ENV.issuer) values[name] = 'https://issuer.invalid';
-    else return;
-  }
-  try {
-    parseConfig(values);
-  } catch (err) {
-    invalid(`the function would refuse this configuration at cold start: ${(err as Error).message}`);
-  }
-}
-
-function checkInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) invalid(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-}
-
-function checkList(name: string, list: readonly string[]): void {
-  if (list.length === 0) invalid(`${name} must not be empty`);
-  for (const item of list) {
-    if (item.trim() === '' || /[\s,]/.test(item)) invalid(`${name}: "${item}" is empty or contains whitespace or a comma`);
-  }
-}
-
-function checkOneOf<T extends string>(name: string, value: T, allowed: readonly T[]): void {
-  if (!allowed.includes(value)) invalid(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got '${String(value)}'`);
-}
-
 /**
  * An `HttpLambdaAuthorizer` that always uses payload format 2.0. The CDK class picks 1.0 for IAM
  * responses; the function reads HTTP API events as payload 2.0 in both response modes.
@@ -332,7 +277,7 @@ export class JwtAuthorizer extends Construct {
       if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) invalid(`algorithm "${alg}" is not supported; use ${SUPPORTED_ALGORITHMS.join(', ')}`);
     }
     checkInteger('clockSkewSeconds', clockSkewSeconds, 0, MAX_CLOCK_SKEW_SECONDS);
-    checkInteger('maxTokenLifetimeSeconds', maxTokenLifetimeSeconds, 1, MAX_LIFETIME_SECONDS);
+    checkInteger('maxTokenLifetimeSeconds', maxTokenLifetimeSeconds, 1, MAX_LIFETIME_LIMIT_SECONDS);
     if (props.tokenTypes) checkList('tokenTypes', props.tokenTypes);
     checkList('scopeClaims', scopeClaims);
 
