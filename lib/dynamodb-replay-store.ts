@@ -2,9 +2,22 @@
  * The DynamoDB replay store: one conditional PutItem per allowed request. TTL deletes expired items late
  * (up to days), so the condition itself re-checks expiry instead of trusting TTL.
  */
-import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, PutItemCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AuthError } from './errors.js';
 import type { ReplayStore } from './replay-store.js';
+
+/**
+ * The table this store writes: partition key `pk` (string), on-demand. TTL on `expiresAt` is set by the
+ * CDK construct; local servers without TTL work too, because the write re-checks expiry.
+ */
+export function replayTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  };
+}
 
 /** A replay store on a DynamoDB table with partition key `pk` (string) and TTL attribute `expiresAt`. */
 export class DynamoDbReplayStore implements ReplayStore {

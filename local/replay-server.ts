@@ -6,6 +6,7 @@
  */
 import type { Server } from 'node:http';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { replayTableDefinition } from '../lib/dynamodb-replay-store.js';
 // dynalite ships no types.
 // @ts-expect-error no declaration file
 import dynalite from 'dynalite';
@@ -31,14 +32,7 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<b
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
   }
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await client.send(new CreateTableCommand(replayTableDefinition(tableName)));
   return true;
 }
 

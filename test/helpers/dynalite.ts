@@ -1,6 +1,7 @@
 /** A real DynamoDB-compatible server (dynalite) on a random loopback port, with the replay table. */
 import { createServer } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { replayTableDefinition } from '../../lib/dynamodb-replay-store.js';
 // dynalite ships no types.
 // @ts-expect-error no declaration file
 import dynalite from 'dynalite';
@@ -22,14 +23,7 @@ export function localClient(endpoint: string): DynamoDBClient {
 
 /** Creates the replay table layout of design §2 (partition key `pk`, string). */
 export async function createReplayTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await client.send(new CreateTableCommand(replayTableDefinition(tableName)));
 }
 
 /** Starts dynalite in memory on 127.0.0.1 and creates `tableName`. */
