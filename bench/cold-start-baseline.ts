@@ -1,8 +1,10 @@
 /**
- * The cold-start baseline: the least a replay-protected authorizer must load, a DynamoDB client and the
- * PutItem command, constructed like `boundedDynamoClient()`. Bundled by bench/cold-start.ts, never imported.
+ * The cold-start baseline: the least a replay-protected authorizer must load, the handler's own DynamoDB
+ * client (functions/authorizer/dynamo-client.ts imports only the SDK) and the PutItem command. Bundled by
+ * bench/cold-start.ts, never imported.
  */
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { boundedDynamoClient } from '../functions/authorizer/dynamo-client.js';
 
-export const client = new DynamoDBClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true } });
+export const client = boundedDynamoClient();
 export const Command = PutItemCommand;

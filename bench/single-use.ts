@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { boundedDynamoClient } from '../functions/authorizer/create-authorizer.js';
+import { boundedDynamoClient } from '../functions/authorizer/dynamo-client.js';
 // dynalite ships no types.
 // @ts-expect-error no declaration file
 import dynalite from 'dynalite';
@@ -44,7 +44,7 @@ const TABLE = 'replay-bench';
 const CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now';
 
 /**
- * The production client factory, `boundedDynamoClient()` from create-authorizer.ts. It is pointed at
+ * The production client factory, `boundedDynamoClient()` from dynamo-client.ts. It is pointed at
  * dynalite through the SDK's AWS_ENDPOINT_URL_DYNAMODB (read when the client first resolves its config,
  * so `runSingleUse` keeps it set until it is done); region and dummy credentials come from the environment.
  */

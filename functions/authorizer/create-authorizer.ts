@@ -14,6 +14,7 @@ import { RoutePolicyCache } from '../../lib/build-policy.js';
 import { jtiFingerprint, type ReplayStore } from '../../lib/replay-store.js';
 import { INTERNAL, respond, UNAUTHORIZED, type AuthorizerResponse, type ResponseNotes } from '../../lib/respond.js';
 import { DecisionLog } from './decision-log.js';
+import { boundedDynamoClient } from './dynamo-client.js';
 
 /** Everything a test or the local gateway may replace; the environment is the only required input. */
 export interface AuthorizerOptions {
@@ -32,15 +33,6 @@ export interface AuthorizerOptions {
 export type AuthorizerHandler = ((event: unknown, context: Context) => Promise<AuthorizerResponse>) & {
   readonly config: AuthorizerConfig;
 };
-
-/** A DynamoDB client bounded well inside API Gateway's 10 s authorizer limit. */
-export function boundedDynamoClient(): DynamoDBClient {
-  return new DynamoDBClient({
-    maxAttempts: 2,
-    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes and keeps waiting.
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true },
-  });
-}
 
 type Outcome = 'allow' | 'unauthorized' | 'forbidden' | 'internal';
 

@@ -5,7 +5,7 @@
  * Defences: key-source.ts (jose fetch with redirect: manual, a 3 s timeout, public keys only, errors →
  * JWKS_UNAVAILABLE), verify-token.ts keyFits (RSA ≥ 2048), dynamodb-replay-store.ts (only a failed
  * condition means replay; anything else → REPLAY_STORE_UNAVAILABLE; a deadline of its own),
- * create-authorizer.ts boundedDynamoClient, respond.ts (internal → throw, never a policy).
+ * dynamo-client.ts boundedDynamoClient, respond.ts (internal → throw, never a policy).
  * Every case: never Allow, 500 for outages, and done well inside API Gateway's 10 s.
  */
 import {
@@ -19,7 +19,7 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { RemoteKeySource } from '../../lib/key-source.js';
 import { MemoryReplayStore } from '../../lib/replay-store.js';
-import { boundedDynamoClient } from '../../functions/authorizer/create-authorizer.js';
+import { boundedDynamoClient } from '../../functions/authorizer/dynamo-client.js';
 import { claims, restTokenEvent, testAuthorizer, testEnv } from '../helpers/fixtures.js';
 import { localClient } from '../helpers/dynalite.js';
 import { generateKey } from '../helpers/keys.js';
