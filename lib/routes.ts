@@ -141,12 +141,24 @@ export class RouteTable {
    * for a request with this concrete method: the entry for that method, else the `ANY` entry.
    */
   selected(method: string, resource: string): Route | undefined {
-    let segments: Segment[];
-    try {
-      segments = parseRouteKey(`GET ${resource}`).segments;
-    } catch {
-      return undefined;
-    }
-    return this.byShape.get(shapeOf(method, segments)) ?? this.byShape.get(shapeOf('ANY', segments));
+    const path = this.resourceShape(resource);
+    if (path === undefined) return undefined;
+    return this.byShape.get(`${method} ${path}`) ?? this.byShape.get(`ANY ${path}`);
   }
+
+  /** API Gateway's resource templates are few: their shapes are parsed once, not per request. */
+  private readonly resourceShapes = new Map<string, string | undefined>();
+  private resourceShape(resource: string): string | undefined {
+    if (this.resourceShapes.has(resource)) return this.resourceShapes.get(resource);
+    let path: string | undefined;
+    try {
+      path = shapeOf('', parseRouteKey(`GET ${resource}`).segments).slice(1);
+    } catch {
+      path = undefined;
+    }
+    if (this.resourceShapes.size >= 1000) this.resourceShapes.clear();
+    this.resourceShapes.set(resource, path);
+    return path;
+  }
+
 }
