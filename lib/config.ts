@@ -41,8 +41,9 @@ export function normalizeTyp(typ: string): string {
 }
 
 // zod/mini: the same zod 4 core with a tree-shakable API. The classic API adds ~450 KB and ~50 ms to
-// every cold start (measured in bench/RESULTS.md) for nothing this schema uses.
-type Payload = z.core.ParsePayload;
+// every cold start (measured in bench/RESULTS.md) for nothing this schema uses. The schema is kept
+// small on purpose: every zod node costs construction at import and a first-parse compile, so each
+// variable is one shared `optional(string)` node and its meaning comes from a plain parser below.
 
 /** Thrown inside a variable's parser: the first problem ends that variable's parsing. */
 class Problem {
@@ -51,22 +52,6 @@ class Problem {
 
 function problem(message: string): never {
   throw new Problem(message);
-}
-
-/** A string variable turned into a value by `fn`; a `problem` becomes an issue naming the variable. */
-function variable<T>(fn: (text: string | undefined) => T) {
-  return z.pipe(
-    z.optional(z.string()),
-    z.transform((text: string | undefined, payload: Payload): T => {
-      try {
-        return fn(text);
-      } catch (err) {
-        if (!(err instanceof Problem)) throw err;
-        payload.issues.push({ code: 'custom', message: err.message, input: text });
-        return z.NEVER;
-      }
-    }),
-  );
 }
 
 function required(text: string | undefined): string {
@@ -87,20 +72,20 @@ function jsonOf<T>(text: string, schema: z.ZodMiniType<T>): T {
 }
 
 function integerIn(min: number, max: number, fallback: number) {
-  return variable((text) => {
+  return (text: string | undefined): number => {
     if (text === undefined || text.trim() === '') return fallback;
     const value = Number(text);
     if (!/^\d+$/.test(text.trim()) || value < min || value > max) return problem(`must be a whole number from ${min} to ${max}`);
     return value;
-  });
+  };
 }
 
 function oneOf<const T extends string>(values: readonly T[], fallback: T) {
-  return variable((text): T => {
+  return (text: string | undefined): T => {
     if (text === undefined) return fallback;
     if ((values as readonly string[]).includes(text)) return text as T;
     return problem(`must be ${values.map((v) => `"${v}"`).join(' or ')}`);
-  });
+  };
 }
 
 function commaList(text: string): string[] {
@@ -114,23 +99,23 @@ const audienceSchema = z.record(
 );
 const routeSchema = z.array(z.strictObject({ route: z.string(), scopes: z.array(z.string()) }));
 
-const issuer = variable((text) => {
+function issuer(text: string | undefined): string {
   const value = required(text);
   if (value.trim() === '') return problem('must not be empty');
   if (/\s/.test(value)) return problem('must not contain whitespace');
   return value;
-});
+}
 
-const audienceByStage = variable((text) => {
+function audienceByStage(text: string | undefined): ReadonlyMap<string, readonly string[]> {
   const value = jsonOf(required(text), audienceSchema);
   const stages = Object.entries(value);
   if (stages.length === 0) return problem('must name at least one stage');
   const map = new Map<string, readonly string[]>();
   for (const [stage, aud] of stages) map.set(stage, Object.freeze(typeof aud === 'string' ? [aud] : [...new Set(aud)]));
-  return map as ReadonlyMap<string, readonly string[]>;
-});
+  return map;
+}
 
-const routePermissions = variable((text) => {
+function routePermissions(text: string | undefined): RouteTable {
   const entries = jsonOf(required(text), routeSchema);
   if (entries.length === 0) return problem('must list at least one route');
   try {
@@ -138,9 +123,9 @@ const routePermissions = variable((text) => {
   } catch (err) {
     return problem((err as Error).message);
   }
-});
+}
 
-const algorithms = variable((text) => {
+function algorithms(text: string | undefined): readonly Algorithm[] {
   const list = commaList(text ?? 'RS256,ES256');
   if (list.length === 0) return problem('must list at least one algorithm');
   for (const alg of list) {
@@ -150,21 +135,25 @@ const algorithms = variable((text) => {
     }
   }
   return Object.freeze([...new Set(list)] as Algorithm[]);
-});
+}
 
-const tokenTypes = variable((text) => {
+function tokenTypes(text: string | undefined): AuthorizerConfig['tokenTypes'] {
   const list = commaList(text ?? 'absent,JWT,at+jwt');
   if (list.length === 0) return problem('must list at least one type (use "absent" for no typ header)');
   const allowAbsent = list.some((t) => t.toLowerCase() === 'absent');
   const values: ReadonlySet<string> = new Set(list.filter((t) => t.toLowerCase() !== 'absent').map(normalizeTyp));
   return Object.freeze({ allowAbsent, values });
-});
+}
 
-const scopeClaims = variable((text) => {
+function scopeClaims(text: string | undefined): readonly string[] {
   const list = commaList(text ?? 'scope,scp');
   if (list.length === 0) return problem('must list at least one claim name');
   return Object.freeze(list);
-});
+}
+
+function optionalText(text: string | undefined): string | undefined {
+  return text;
+}
 
 /** The problem with a JWKS URL, or undefined when it is acceptable. */
 function jwksUrlProblem(text: string): string | undefined {
@@ -182,48 +171,67 @@ function jwksUrlProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** Each variable's parser: a string (or undefined) in, its value out, or a `problem`. */
+const PARSERS = {
+  [ENV.issuer]: issuer,
+  [ENV.jwksUri]: optionalText,
+  [ENV.audienceByStage]: audienceByStage,
+  [ENV.audienceClaim]: oneOf(['aud', 'client_id'], 'aud'),
+  [ENV.algorithms]: algorithms,
+  [ENV.clockSkewSeconds]: integerIn(0, MAX_CLOCK_SKEW_SECONDS, 30),
+  [ENV.maxTokenLifetimeSeconds]: integerIn(1, MAX_LIFETIME_LIMIT_SECONDS, 86400),
+  [ENV.tokenTypes]: tokenTypes,
+  [ENV.scopeClaims]: scopeClaims,
+  [ENV.routePermissions]: routePermissions,
+  [ENV.replayProtection]: oneOf(['single-use', 'off'], 'single-use'),
+  [ENV.replayTableName]: optionalText,
+  [ENV.httpApiResponse]: oneOf(['simple', 'iam'], 'simple'),
+} as const;
+
+type Parsed = { -readonly [K in keyof typeof PARSERS]: ReturnType<(typeof PARSERS)[K]> };
+
+const envString = z.optional(z.string());
+
 const schema = z.pipe(
-  z.object({
-    [ENV.issuer]: issuer,
-    [ENV.jwksUri]: z.optional(z.string()),
-    [ENV.audienceByStage]: audienceByStage,
-    [ENV.audienceClaim]: oneOf(['aud', 'client_id'], 'aud'),
-    [ENV.algorithms]: algorithms,
-    [ENV.clockSkewSeconds]: integerIn(0, MAX_CLOCK_SKEW_SECONDS, 30),
-    [ENV.maxTokenLifetimeSeconds]: integerIn(1, MAX_LIFETIME_LIMIT_SECONDS, 86400),
-    [ENV.tokenTypes]: tokenTypes,
-    [ENV.scopeClaims]: scopeClaims,
-    [ENV.routePermissions]: routePermissions,
-    [ENV.replayProtection]: oneOf(['single-use', 'off'], 'single-use'),
-    [ENV.replayTableName]: z.optional(z.string()),
-    [ENV.httpApiResponse]: oneOf(['simple', 'iam'], 'simple'),
-  }),
+  z.object(Object.fromEntries(Object.keys(PARSERS).map((name) => [name, envString])) as Record<keyof typeof PARSERS, typeof envString>),
   z.transform((env, payload): AuthorizerConfig => {
     const issue = (variableName: string, message: string) => {
-      payload.issues.push({ code: 'custom', path: [variableName], message, input: env });
+      payload.issues.push({ code: 'custom', path: [variableName], message, input: env[variableName as keyof typeof PARSERS] });
     };
-    const iss = env[ENV.issuer];
-    const jwksUri = env[ENV.jwksUri]?.trim() || `${iss.replace(/\/+$/, '')}/.well-known/jwks.json`;
+    const values = {} as Record<string, unknown>;
+    for (const [name, parse] of Object.entries(PARSERS)) {
+      try {
+        values[name] = parse(env[name as keyof typeof PARSERS]);
+      } catch (err) {
+        if (!(err instanceof Problem)) throw err;
+        issue(name, err.message);
+      }
+    }
+    // Cross-variable checks need every variable's value.
+    if (payload.issues.length > 0) return z.NEVER;
+    const v = values as Parsed;
+    const iss = v[ENV.issuer];
+    const jwksUri = v[ENV.jwksUri]?.trim() || `${iss.replace(/\/+$/, '')}/.well-known/jwks.json`;
     const jwksProblem = jwksUrlProblem(jwksUri);
     if (jwksProblem) issue(ENV.jwksUri, jwksProblem);
-    const replayProtection = env[ENV.replayProtection];
-    const table = env[ENV.replayTableName]?.trim();
+    const replayProtection = v[ENV.replayProtection];
+    const table = v[ENV.replayTableName]?.trim();
     if (replayProtection === 'single-use' && !table) issue(ENV.replayTableName, 'is required when REPLAY_PROTECTION is single-use');
     else if (table && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) issue(ENV.replayTableName, 'is not a valid DynamoDB table name');
     return Object.freeze({
       issuer: iss,
       jwksUri: jwksProblem ? '' : new URL(jwksUri).href,
-      audienceByStage: env[ENV.audienceByStage],
-      audienceClaim: env[ENV.audienceClaim],
-      algorithms: env[ENV.algorithms],
-      clockSkewSeconds: env[ENV.clockSkewSeconds],
-      maxTokenLifetimeSeconds: env[ENV.maxTokenLifetimeSeconds],
-      tokenTypes: env[ENV.tokenTypes],
-      scopeClaims: env[ENV.scopeClaims],
-      routes: env[ENV.routePermissions],
+      audienceByStage: v[ENV.audienceByStage],
+      audienceClaim: v[ENV.audienceClaim],
+      algorithms: v[ENV.algorithms],
+      clockSkewSeconds: v[ENV.clockSkewSeconds],
+      maxTokenLifetimeSeconds: v[ENV.maxTokenLifetimeSeconds],
+      tokenTypes: v[ENV.tokenTypes],
+      scopeClaims: v[ENV.scopeClaims],
+      routes: v[ENV.routePermissions],
       replayProtection,
       replayTableName: replayProtection === 'single-use' ? table : undefined,
-      httpApiResponse: env[ENV.httpApiResponse],
+      httpApiResponse: v[ENV.httpApiResponse],
     });
   }),
 );
