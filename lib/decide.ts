@@ -9,7 +9,7 @@ import type { KeySource } from './key-source.js';
 import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
 import { splitPath, templateMatches, type Route } from './routes.js';
 import { permits, readScopes } from './scopes.js';
-import { verifyToken, type VerifiedToken } from './verify-token.js';
+import { prepareToken, verifyPrepared, type VerifiedToken } from './verify-token.js';
 
 /** The outcome of one request, with what the response and the log need. */
 export interface Decision {
@@ -57,7 +57,7 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
   let scopes: ReadonlySet<string> | undefined;
   let route: Route | undefined;
   let key: string | undefined;
-  const trace: { kid?: string } = {};
+  let kid: string | undefined;
   const done = (error?: AuthError): Decision => ({
     allowed: error === undefined,
     error,
@@ -65,7 +65,7 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     token,
     scopes,
     route,
-    kid: trace.kid,
+    kid,
     replayKey: key,
   });
   try {
@@ -74,7 +74,11 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     if (!request.stageConsistent) throw new AuthError('STAGE_MISMATCH', 'requestContext.stage disagrees with the ARN');
     const audiences = config.audienceByStage.get(request.arn.stage);
     if (!audiences) throw new AuthError('STAGE_NOT_CONFIGURED', 'no audience is configured for this stage');
-    token = await verifyToken({ token: raw, audiences, now }, config, deps.keys, trace);
+    const prepared = prepareToken(raw, config);
+    kid = prepared.kid;
+    // Cached keys are used without an await: the warm path stays synchronous up to the replay store.
+    const candidates = deps.keys.cachedKeysFor?.(prepared.alg, prepared.kid) ?? (await deps.keys.keysFor(prepared.alg, prepared.kid));
+    token = verifyPrepared(prepared, candidates, { audiences, now }, config);
     key = replayKey(token.iss, token.jti);
     scopes = readScopes(token.payload, config.scopeClaims);
     route = governingRoute(config, request);

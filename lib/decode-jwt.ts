@@ -83,20 +83,48 @@ function parseObject(bytes: Buffer, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** The three segments of a compact JWS, as text. */
+export interface JwsParts {
+  readonly header: string;
+  readonly payload: string;
+  readonly signature: string;
+  /** The exact text that was signed: `header "." payload`. */
+  readonly signingInput: string;
+}
+
 /**
- * Splits and decodes a compact JWS. The character set was checked by `extractBearer`; whatever else
- * reaches this point still needs exactly three non-empty parts, and the signature covers the raw text.
+ * Splits a compact JWS. The character set was checked by `extractBearer`; whatever else reaches this
+ * point still needs exactly three non-empty parts.
  */
-export function decodeJwt(token: string): DecodedJwt {
+export function splitJws(token: string): JwsParts {
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   if (first < 1 || second < first + 2 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
     throw new AuthError('TOKEN_MALFORMED', 'token is not a compact JWS');
   }
-  const headerPart = token.slice(0, first);
-  const payloadPart = token.slice(first + 1, second);
-  const header = parseObject(base64url(headerPart, 'header'), 'header');
-  const payload = parseObject(base64url(payloadPart, 'payload'), 'payload');
-  const signature = base64url(token.slice(second + 1), 'signature');
-  return { header, payload, signingInput: Buffer.from(token.slice(0, second), 'latin1'), signature };
+  return { header: token.slice(0, first), payload: token.slice(first + 1, second), signature: token.slice(second + 1), signingInput: token.slice(0, second) };
+}
+
+/** Decodes the header or payload segment: canonical base64url of a UTF-8 JSON object without duplicate members. */
+export function decodeJsonPart(part: string, what: 'header' | 'payload'): Record<string, unknown> {
+  return parseObject(base64url(part, what), what);
+}
+
+/** Decodes the signature segment (canonical base64url). */
+export function decodeSignature(part: string): Buffer {
+  return base64url(part, 'signature');
+}
+
+/** The bytes a signature covers: the signing input's text, which is ASCII. */
+export function signedBytes(parts: JwsParts): Buffer {
+  return Buffer.from(parts.signingInput, 'latin1');
+}
+
+/** Splits and decodes a compact JWS; the signature covers the raw text. */
+export function decodeJwt(token: string): DecodedJwt {
+  const parts = splitJws(token);
+  const header = decodeJsonPart(parts.header, 'header');
+  const payload = decodeJsonPart(parts.payload, 'payload');
+  const signature = decodeSignature(parts.signature);
+  return { header, payload, signingInput: signedBytes(parts), signature };
 }

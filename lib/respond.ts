@@ -8,6 +8,7 @@ import type { AuthorizerConfig } from './config.js';
 import type { Decision } from './decide.js';
 import { policyDocument, type RoutePolicyCache } from './build-policy.js';
 import { policyAllows } from './iam-evaluate.js';
+import { scopeString } from './scopes.js';
 
 /** The context handed to the backend: verified values only. */
 export interface AuthorizerContext {
@@ -58,7 +59,7 @@ export function respond(decision: Decision, config: AuthorizerConfig, policies: 
   }
 
   if (!token || !scopes) throw new Error(INTERNAL);
-  const context: AuthorizerContext = { sub: token.sub, scope: [...scopes].join(' '), jti: token.jti, stage: arn.stage, exp: token.exp };
+  const context: AuthorizerContext = { sub: token.sub, scope: scopeString(scopes), jti: token.jti, stage: arn.stage, exp: token.exp };
   if (simple) return { isAuthorized: true, context };
   if (config.replayProtection === 'off') {
     const { routes, document } = policies.document(arn.prefix, scopes);

@@ -46,6 +46,18 @@ export function readScopes(payload: Readonly<Record<string, unknown>>, claims: r
   return merged ?? result ?? new Set();
 }
 
+const joined = new WeakMap<ReadonlySet<string>, string>();
+
+/** The scopes as one space-delimited string (the backend's `scope` context value), kept per shared set. */
+export function scopeString(scopes: ReadonlySet<string>): string {
+  let text = joined.get(scopes);
+  if (text === undefined) {
+    text = [...scopes].join(' ');
+    joined.set(scopes, text);
+  }
+  return text;
+}
+
 /** Whether the token's scopes include every scope the route requires (exact string match). */
 export function permits(route: Route, scopes: ReadonlySet<string>): boolean {
   return route.scopes.every((s) => scopes.has(s));

@@ -7,7 +7,7 @@ import { AuthError } from './errors.js';
 import type { Algorithm } from './env-names.js';
 import type { AuthorizerConfig } from './config.js';
 import { normalizeTyp } from './config.js';
-import { decodeJwt, type DecodedJwt } from './decode-jwt.js';
+import { decodeJsonPart, decodeSignature, signedBytes, splitJws } from './decode-jwt.js';
 import type { KeySource } from './key-source.js';
 
 /** The claims the authorizer relies on, all verified. */
@@ -162,36 +162,68 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Authori
 
 /** A decoded token whose header passed its checks, waiting for its keys. */
 export interface PreparedToken {
-  readonly decoded: DecodedJwt;
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** The exact bytes that were signed. */
+  readonly signingInput: Buffer;
+  readonly signature: Buffer;
   readonly alg: Algorithm;
   readonly kid: string | undefined;
 }
 
+interface CheckedHeader {
+  readonly alg: Algorithm;
+  readonly kid: string | undefined;
+}
+
+/**
+ * Headers that passed `checkHeader`, by their exact base64url text, per config. An issuer's tokens share
+ * a handful of headers, and the check is a pure function of that text and the config, so a repeat skips
+ * decoding and checking it. Only accepted headers are kept, and the map is cleared when full, so a flood
+ * of distinct headers costs what it costs without the cache.
+ */
+const checkedHeaders = new WeakMap<AuthorizerConfig, Map<string, CheckedHeader>>();
+const MAX_CHECKED_HEADERS = 64;
+
 /** Decodes the token and checks its header (synchronous; the keys come next). */
 export function prepareToken(token: string, config: AuthorizerConfig): PreparedToken {
-  const decoded = decodeJwt(token);
-  const { alg, kid } = checkHeader(decoded.header, config);
-  return { decoded, alg, kid };
+  const parts = splitJws(token);
+  let cache = checkedHeaders.get(config);
+  if (!cache) {
+    cache = new Map();
+    checkedHeaders.set(config, cache);
+  }
+  const cached = cache.get(parts.header);
+  // Decoding order, and so which error a doubly bad token gets, is the same with or without the cache.
+  const header = cached ? undefined : decodeJsonPart(parts.header, 'header');
+  const payload = decodeJsonPart(parts.payload, 'payload');
+  const signature = decodeSignature(parts.signature);
+  let checked = cached;
+  if (!checked) {
+    checked = Object.freeze(checkHeader(header!, config));
+    if (cache.size >= MAX_CHECKED_HEADERS) cache.clear();
+    cache.set(parts.header, checked);
+  }
+  return { payload, signingInput: signedBytes(parts), signature, alg: checked.alg, kid: checked.kid };
 }
 
 /** Checks the signature against the candidate keys, then the claims (synchronous). */
 export function verifyPrepared(prepared: PreparedToken, candidates: readonly KeyObject[], input: Omit<VerifyInput, 'token'>, config: AuthorizerConfig): VerifiedToken {
-  const { decoded, alg, kid } = prepared;
+  const { alg, kid } = prepared;
   const spec = ALGS[alg];
   let fitted = false;
   let verified = false;
   for (const key of candidates) {
     if (!keyFits(key, spec)) continue;
     fitted = true;
-    if (signatureValid(spec, key, decoded.signingInput, decoded.signature)) {
+    if (signatureValid(spec, key, prepared.signingInput, prepared.signature)) {
       verified = true;
       break;
     }
   }
   if (!fitted) throw new AuthError('KEY_UNSUITABLE', 'the JWKS key does not fit alg (type, curve or size)');
   if (!verified) throw new AuthError('SIGNATURE_INVALID', 'signature does not verify');
-  const { iss, exp, iat, sub, jti } = checkClaims(decoded.payload, config, input);
-  return { iss, exp, iat, sub, jti, payload: decoded.payload, kid, alg };
+  const { iss, exp, iat, sub, jti } = checkClaims(prepared.payload, config, input);
+  return { iss, exp, iat, sub, jti, payload: prepared.payload, kid, alg };
 }
 
 /**

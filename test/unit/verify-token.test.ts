@@ -229,3 +229,30 @@ describe('verifyToken refuses', () => {
     expect(await code(tok(claims(), header, attacker))).toBe('KEY_NOT_FOUND');
   });
 });
+
+describe('checked headers are remembered per configuration only', () => {
+  it('a header accepted under one configuration is still refused under another', async () => {
+    const token = tok(claims(), { typ: 'JWT' });
+    await expect(verify(token)).resolves.toMatchObject({ alg: 'ES256' });
+    // Same header text, stricter configurations: the earlier acceptance must not carry over.
+    const rsOnly = parseConfig(testEnv('https://issuer.test/jwks', { JWT_ALGORITHMS: 'RS256' }));
+    expect(await code(token, { cfg: rsOnly })).toBe('ALG_NOT_ALLOWED');
+    const atJwtOnly = parseConfig(testEnv('https://issuer.test/jwks', { TOKEN_TYPES: 'at+jwt' }));
+    expect(await code(token, { cfg: atJwtOnly })).toBe('TYP_NOT_ALLOWED');
+    await expect(verify(token)).resolves.toMatchObject({ alg: 'ES256' });
+  });
+
+  it('a remembered header still gets its payload and signature checked', async () => {
+    const good = tok();
+    await verify(good);
+    const [h, , s] = good.split('.');
+    const forged = Buffer.from(JSON.stringify(claims({ sub: 'admin' }))).toString('base64url');
+    expect(await code(`${h}.${forged}.${s}`)).toBe('SIGNATURE_INVALID');
+    expect(await code(`${h}.${forged}.${s}x`)).toBe('TOKEN_MALFORMED');
+  });
+
+  it('a flood of distinct headers neither breaks nor fills the memory of good ones', async () => {
+    for (let i = 0; i < 200; i++) expect(await code(tok(claims(), { kid: `unknown-${i}` }))).toBe('KEY_NOT_FOUND');
+    await expect(verify(tok())).resolves.toMatchObject({ sub: 'user-1' });
+  });
+});
