@@ -17,7 +17,9 @@ import { signToken } from '../test/helpers/keys.js';
 import { benchAuthorizer, benchKeys, isAllow, lambdaContext, liveClaims, mintTokens, restTokenEvent, testEnv } from './common.js';
 import { median, runRounds, type Summary, type Variant } from './stats.js';
 
-export const SINGLE_USE_VARIANTS = ['bare conditional PutItem', 'ours (full handler, single-use)'] as const;
+/** The bare write, then our handler with an ES256 and with an RS256 token (both algorithms are common; the
+ * ES256 signature check alone costs about a tenth of an in-process dynalite write). */
+export const SINGLE_USE_VARIANTS = ['bare conditional PutItem', 'ours (full handler, single-use, ES256)', 'ours (full handler, single-use, RS256)'] as const;
 
 /** Requests per decision, as counted by the client middleware and by the server. */
 export interface RequestCounts {
@@ -79,19 +81,20 @@ export async function runSingleUse(opts: SingleUseOptions, log: (line: string) =
   process.env['AWS_ENDPOINT_URL_DYNAMODB'] = endpoint;
   const keys = benchKeys();
   const key = keys.ES256;
-  const jwks = await startJwksServer([key.publicJwk]);
+  const jwks = await startJwksServer([key.publicJwk, keys.RS256.publicJwk]);
   const bareClient = benchClient();
   const oursClient = benchClient();
   try {
     await createReplayTable(bareClient, TABLE);
     const bareCount = countRequests(bareClient);
     const oursCount = countRequests(oursClient);
-    const env = testEnv(jwks.url, { REPLAY_PROTECTION: 'single-use', REPLAY_TABLE_NAME: TABLE, JWT_ALGORITHMS: 'ES256' });
+    const env = testEnv(jwks.url, { REPLAY_PROTECTION: 'single-use', REPLAY_TABLE_NAME: TABLE, JWT_ALGORITHMS: 'ES256,RS256' });
     const handler = benchAuthorizer(env, { dynamoClient: oursClient });
 
     // Fresh tokens for every allowed decision (warm-up + rounds + checks), minted up front.
     const total = opts.opsPerRound * (opts.rounds + 1) + 200;
     const events = mintTokens(key, total).map((t) => restTokenEvent(`Bearer ${t}`));
+    const rsEvents = mintTokens(keys.RS256, total).map((t) => restTokenEvent(`Bearer ${t}`));
     const bareKeys = Array.from({ length: total }, () => createHash('sha256').update(randomBytes(16)).digest('base64url'));
     const nowSec = () => Math.floor(Date.now() / 1000);
 
@@ -106,17 +109,18 @@ export async function runSingleUse(opts: SingleUseOptions, log: (line: string) =
         }),
       );
     };
-    const ours = (i: number) => handler(events[i], lambdaContext);
     const variants: Variant[] = [
       { name: SINGLE_USE_VARIANTS[0], async: bare },
-      { name: SINGLE_USE_VARIANTS[1], async: ours },
+      { name: SINGLE_USE_VARIANTS[1], async: (i) => handler(events[i], lambdaContext) },
+      { name: SINGLE_USE_VARIANTS[2], async: (i) => handler(rsEvents[i], lambdaContext) },
     ];
 
     // The first decision also fetches the JWKS; check it allows.
     if (!isAllow(await handler(events[total - 1], lambdaContext))) throw new Error('single-use: handler did not allow');
+    if (!isAllow(await handler(rsEvents[total - 1], lambdaContext))) throw new Error('single-use: handler did not allow RS256');
 
     const results = await runRounds(variants, { rounds: opts.rounds, opsPerRound: opts.opsPerRound, warmupOps: opts.opsPerRound });
-    log(`  single-use: ${opts.opsPerRound} ops x ${opts.rounds} rounds x 2 variants`);
+    log(`  single-use: ${opts.opsPerRound} ops x ${opts.rounds} rounds x ${variants.length} variants`);
 
     // Request counts per decision kind, measured separately from the timing.
     const counts: RequestCounts[] = [];
