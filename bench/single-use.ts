@@ -15,7 +15,7 @@ import { startJwksServer } from '../test/helpers/jwks-server.js';
 import { createReplayTable } from '../test/helpers/dynalite.js';
 import { signToken } from '../test/helpers/keys.js';
 import { benchAuthorizer, benchKeys, isAllow, lambdaContext, liveClaims, mintTokens, restTokenEvent, testEnv } from './common.js';
-import { median, runRounds, type Summary, type Variant } from './stats.js';
+import { median, runInterleaved, type Summary, type Variant } from './stats.js';
 
 /** The bare write, then our handler with an ES256 and with an RS256 token (both algorithms are common; the
  * ES256 signature check alone costs about a tenth of an in-process dynalite write). */
@@ -119,7 +119,7 @@ export async function runSingleUse(opts: SingleUseOptions, log: (line: string) =
     if (!isAllow(await handler(events[total - 1], lambdaContext))) throw new Error('single-use: handler did not allow');
     if (!isAllow(await handler(rsEvents[total - 1], lambdaContext))) throw new Error('single-use: handler did not allow RS256');
 
-    const results = await runRounds(variants, { rounds: opts.rounds, opsPerRound: opts.opsPerRound, warmupOps: opts.opsPerRound });
+    const results = await runInterleaved(variants, { rounds: opts.rounds, opsPerRound: opts.opsPerRound, warmupOps: opts.opsPerRound });
     log(`  single-use: ${opts.opsPerRound} ops x ${opts.rounds} rounds x ${variants.length} variants`);
 
     // Request counts per decision kind, measured separately from the timing.

@@ -101,6 +101,36 @@ export async function runRounds(variants: readonly Variant[], opts: RoundOptions
       next.set(v.name, start + opts.opsPerRound);
     }
   }
+  return summarize(perRound, opts.opsPerRound);
+}
+
+/**
+ * Like `runRounds`, but alternating variants op by op (A B C, B C A, ...) instead of batch by batch: for
+ * operations that wait on a server (milliseconds, with the server's GC pauses and compactions in
+ * between), every variant then meets the same server state. Throughput per round is ops over the summed
+ * latencies of that variant's ops.
+ */
+export async function runInterleaved(variants: readonly Variant[], opts: RoundOptions): Promise<Map<string, Summary>> {
+  const run = (v: Variant, i: number): unknown => ('sync' in v ? v.sync(i) : v.async(i));
+  let next = 0;
+  for (; next < opts.warmupOps; next++) for (const v of variants) await run(v, next);
+  const perRound = new Map<string, BatchStats[]>(variants.map((v) => [v.name, []]));
+  for (let r = 0; r < opts.rounds; r++) {
+    const lat = variants.map(() => new Float64Array(opts.opsPerRound));
+    for (let j = 0; j < opts.opsPerRound; j++, next++) {
+      for (let k = 0; k < variants.length; k++) {
+        const idx = (j + k) % variants.length;
+        const s = hrtime.bigint();
+        await run(variants[idx]!, next);
+        lat[idx]![j] = Number(hrtime.bigint() - s);
+      }
+    }
+    variants.forEach((v, idx) => perRound.get(v.name)!.push(batchStats(lat[idx]!, lat[idx]!.reduce((a, b) => a + b, 0))));
+  }
+  return summarize(perRound, opts.opsPerRound);
+}
+
+function summarize(perRound: Map<string, BatchStats[]>, opsPerRound: number): Map<string, Summary> {
   const out = new Map<string, Summary>();
   for (const [name, list] of perRound) {
     out.set(name, {
@@ -108,7 +138,7 @@ export async function runRounds(variants: readonly Variant[], opts: RoundOptions
       p50: median(list.map((b) => b.p50)),
       p99: median(list.map((b) => b.p99)),
       rounds: list.length,
-      opsPerRound: opts.opsPerRound,
+      opsPerRound,
     });
   }
   return out;
