@@ -56,7 +56,8 @@ export class RemoteKeySource implements KeySource {
    * (a refresh or an unknown-kid reload) makes every older answer stale, so a key removed from the JWKS
    * is dropped exactly when jose drops it. Only keys that exist are cached: unknown kids cannot grow it.
    */
-  private readonly answers = new Map<string, { readonly keys: readonly KeyObject[]; readonly generation: number }>();
+  private readonly answers = new Map<Algorithm, Map<string | undefined, { readonly keys: readonly KeyObject[]; readonly generation: number }>>();
+  private answerCount = 0;
 
   constructor(
     private readonly jwksUri: string,
@@ -98,7 +99,8 @@ export class RemoteKeySource implements KeySource {
     const remote = this.remote;
     // Past cacheMaxAge, or while a fetch is under way, jose decides (and refreshes).
     if (!remote || !remote.fresh || remote.reloading) return undefined;
-    const answer = this.answers.get(kid === undefined ? alg : `${alg} ${kid}`);
+    // Nested maps keyed by the header's own strings: no key string is built per request.
+    const answer = this.answers.get(alg)?.get(kid);
     return answer && answer.generation === this.fetchCount ? answer.keys : undefined;
   }
 
@@ -106,8 +108,17 @@ export class RemoteKeySource implements KeySource {
     const generation = this.fetchCount;
     const keys = await this.lookUp(alg, kid);
     if (generation === this.fetchCount) {
-      if (this.answers.size >= 1000) this.answers.clear();
-      this.answers.set(kid === undefined ? alg : `${alg} ${kid}`, { keys, generation });
+      if (this.answerCount >= 1000) {
+        this.answers.clear();
+        this.answerCount = 0;
+      }
+      let byKid = this.answers.get(alg);
+      if (!byKid) {
+        byKid = new Map();
+        this.answers.set(alg, byKid);
+      }
+      if (!byKid.has(kid)) this.answerCount++;
+      byKid.set(kid, { keys, generation });
     }
     return keys;
   }
