@@ -1,5 +1,6 @@
 /** Renders bench/RESULTS.md from the measurements. */
 import { cpus, totalmem, platform, release, arch } from 'node:os';
+import { BREAKDOWN_LAYERS, type BreakdownResult } from './breakdown.js';
 import type { ColdStartResult } from './cold-start.js';
 import { topPackages } from './cold-start.js';
 import type { FloodScenario } from './jwks-flood.js';
@@ -24,6 +25,7 @@ export interface Report {
   readonly loadBefore: readonly number[];
   readonly warm: WarmResult[];
   readonly warmRounds: number;
+  readonly breakdown: BreakdownResult;
   readonly singleUse: SingleUseResult;
   readonly coldStart: ColdStartResult;
   readonly flood: FloodScenario[];
@@ -140,6 +142,24 @@ export function renderReport(r: Report): string {
     const first = [...w.results.values()][0]!;
     out.push(`### ${w.alg} (${int(first.opsPerRound)} ops per variant per round)`, '');
     out.push(table(['Variant', 'ops/s', 'p50 µs', 'p99 µs', 'p50 × raw', 'throughput × raw'], WARM_VARIANTS.map((n) => summaryRow(n, w.results.get(n)!, raw))), '');
+  }
+
+  out.push('### Where the warm time goes (RS256)', '');
+  out.push(
+    `The same RS256 tokens through cumulative layers of the real code, each including the ones above it: ${r.breakdown.results.get(BREAKDOWN_LAYERS[0])!.rounds} rotated rounds of ${int(r.breakdown.results.get(BREAKDOWN_LAYERS[0])!.opsPerRound)} ops, medians. ` +
+      'The increment is what a layer adds here, including the cost of alternating JavaScript and OpenSSL work (each piece costs about twice as much here as alone in a tight loop). Repeat runs move single increments by a few µs.',
+    '',
+  );
+  {
+    const rows: string[][] = [];
+    let previous: Summary | undefined;
+    const rawLayer = r.breakdown.results.get(BREAKDOWN_LAYERS[0])!;
+    for (const name of BREAKDOWN_LAYERS) {
+      const s = r.breakdown.results.get(name)!;
+      rows.push([name, fmt(s.p50), previous ? `+${fmt(s.p50 - previous.p50)}` : '', `${fmt(s.p50 / rawLayer.p50, 2)}×`]);
+      previous = s;
+    }
+    out.push(table(['Layer', 'p50 µs', 'increment µs', '× raw'], rows), '');
   }
 
   out.push('## 2. Single-use decision against dynalite', '');

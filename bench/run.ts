@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBreakdown } from './breakdown.js';
 import { sinkStats } from './common.js';
 import { runColdStart } from './cold-start.js';
 import { runJwksFlood } from './jwks-flood.js';
@@ -29,8 +30,11 @@ const t0 = performance.now();
 const loadBefore = loadavg();
 
 log(`bench: ${quick ? 'QUICK smoke run' : 'full run'} on Node ${process.version}`);
-const warmRounds = quick ? 3 : 9;
-const warm = await runWarm({ rounds: warmRounds, batchMs: quick ? 60 : 200 }, log);
+// Many short rounds rather than a few long ones: the shared machine's speed drifts by a third within
+// seconds, and rotating variants often spreads that drift evenly over them.
+const warmRounds = quick ? 3 : 25;
+const warm = await runWarm({ rounds: warmRounds, batchMs: quick ? 60 : 70 }, log);
+const breakdown = await runBreakdown({ rounds: quick ? 3 : 41, opsPerRound: quick ? 100 : 400 }, log);
 const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
 const coldStart = await runColdStart({ processes: quick ? 4 : 25, partProcesses: quick ? 2 : 11 }, log);
 const flood = await runJwksFlood({ tokens: 1000, concurrency: 50 }, log);
@@ -41,6 +45,7 @@ const report = {
   loadBefore,
   warm,
   warmRounds,
+  breakdown,
   singleUse,
   coldStart,
   flood,
