@@ -6,7 +6,7 @@ import { topPackages } from './cold-start.js';
 import type { FloodScenario } from './jwks-flood.js';
 import type { SingleUseResult } from './single-use.js';
 import { SINGLE_USE_VARIANTS } from './single-use.js';
-import { fmt, int, type Summary } from './stats.js';
+import { fmt, int, median, type Summary } from './stats.js';
 import type { WarmResult } from './warm.js';
 import { WARM_VARIANTS } from './warm.js';
 
@@ -156,10 +156,13 @@ export function renderReport(r: Report): string {
     const rawLayer = r.breakdown.results.get(BREAKDOWN_LAYERS[0])!;
     for (const name of BREAKDOWN_LAYERS) {
       const s = r.breakdown.results.get(name)!;
-      rows.push([name, fmt(s.p50), previous ? `+${fmt(s.p50 - previous.p50)}` : '', `${fmt(s.p50 / rawLayer.p50, 2)}×`]);
+      // Paired per round (both layers timed moments apart), then the median: drift between rounds cancels.
+      const prev = previous;
+      const increment = prev ? median(s.roundP50s.map((p, i) => p - prev.roundP50s[i]!)) : undefined;
+      rows.push([name, fmt(s.p50), increment === undefined ? '' : `${increment >= 0 ? '+' : ''}${fmt(increment)}`, `${fmt(s.p50 / rawLayer.p50, 2)}×`]);
       previous = s;
     }
-    out.push(table(['Layer', 'p50 µs', 'increment µs', '× raw'], rows), '');
+    out.push(table(['Layer', 'p50 µs (median of rounds)', 'increment µs (median of per-round differences)', '× raw'], rows), '');
   }
 
   out.push('## 2. Single-use decision against dynalite', '');

@@ -32,6 +32,8 @@ export interface BatchStats {
 export interface Summary extends BatchStats {
   readonly rounds: number;
   readonly opsPerRound: number;
+  /** Each round's p50 in µs, in round order (for paired comparisons between variants). */
+  readonly roundP50s: readonly number[];
 }
 
 function batchStats(latNs: Float64Array, totalNs: number): BatchStats {
@@ -139,6 +141,7 @@ function summarize(perRound: Map<string, BatchStats[]>, opsPerRound: number): Ma
       p99: median(list.map((b) => b.p99)),
       rounds: list.length,
       opsPerRound,
+      roundP50s: list.map((b) => b.p50),
     });
   }
   return out;
