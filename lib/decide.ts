@@ -38,7 +38,7 @@ export interface DecideDeps {
 export function governingRoute(config: AuthorizerConfig, request: AuthRequest): Route | undefined {
   const { method, path } = request.arn;
   // IAM reads `*` and `?` in a Resource as wildcards: an Allow for such a path would cover other routes.
-  if (/[*?]/.test(path)) return undefined;
+  if (path.includes('*') || path.includes('?')) return undefined;
   if (request.selectedResource === undefined) return config.routes.match(method, path);
   const route = config.routes.selected(method, request.selectedResource);
   // The selected route must also describe the concrete request, or the event is not what it claims.
@@ -58,16 +58,7 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
   let route: Route | undefined;
   let key: string | undefined;
   let kid: string | undefined;
-  const done = (error?: AuthError): Decision => ({
-    allowed: error === undefined,
-    error,
-    request,
-    token,
-    scopes,
-    route,
-    kid,
-    replayKey: key,
-  });
+  let error: AuthError | undefined;
   try {
     const raw = extractToken(event);
     request = extractRequest(event);
@@ -90,8 +81,8 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
       const first = await deps.replayStore.recordFirstUse(key, expiresAt, now);
       if (first !== true) throw new AuthError('TOKEN_REPLAYED', 'token was used before');
     }
-    return done();
   } catch (err) {
-    return done(toAuthError(err));
+    error = toAuthError(err);
   }
+  return { allowed: error === undefined, error, request, token, scopes, route, kid, replayKey: key };
 }

@@ -14,7 +14,8 @@ export interface ExecuteApiArn {
   readonly path: string;
 }
 
-const ARN_RE = /^arn:(aws[a-z-]*):execute-api:([a-z0-9-]+):(\d{12}):([A-Za-z0-9]+)\/([A-Za-z0-9_$.-]+)\/(.+)$/;
+// Partition, region, account and API id are checked but not captured: only stage and the rest are read.
+const ARN_RE = /^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\/([A-Za-z0-9_$.-]+)\/(.+)$/;
 const METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
 /** Parses a method ARN (REST, WebSocket) or route ARN (HTTP API); throws `EVENT_INVALID`. */
@@ -22,8 +23,9 @@ export function parseExecuteApiArn(arn: unknown): ExecuteApiArn {
   if (typeof arn !== 'string' || arn.length > 4096) throw new AuthError('EVENT_INVALID', 'event has no method ARN');
   const m = ARN_RE.exec(arn);
   if (!m) throw new AuthError('EVENT_INVALID', 'method ARN is not an execute-api ARN');
-  const [, partition, region, account, apiId, stage, rest] = m as unknown as [string, string, string, string, string, string, string];
-  const prefix = `arn:${partition}:execute-api:${region}:${account}:${apiId}/${stage}/`;
+  const [, stage, rest] = m as unknown as [string, string, string];
+  // The ARN up to `<stage>/`, as a slice of the ARN itself: the policy cache looks it up on every request.
+  const prefix = arn.slice(0, arn.length - rest.length);
   if (rest === WEBSOCKET_CONNECT) return { arn, prefix, stage, method: WEBSOCKET_CONNECT, path: '/' };
   const slash = rest.indexOf('/');
   const method = slash < 0 ? rest : rest.slice(0, slash);
