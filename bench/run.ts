@@ -36,7 +36,7 @@ const warmRounds = quick ? 3 : 25;
 const warm = await runWarm({ rounds: warmRounds, batchMs: quick ? 60 : 70 }, log);
 const breakdown = await runBreakdown({ rounds: quick ? 3 : 41, opsPerRound: quick ? 100 : 400 }, log);
 const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
-const coldStart = await runColdStart({ processes: quick ? 4 : 25, partProcesses: quick ? 2 : 11 }, log);
+const coldStart = await runColdStart({ processes: quick ? 4 : 41, partProcesses: quick ? 2 : 11 }, log);
 const flood = await runJwksFlood({ tokens: 1000, concurrency: 50 }, log);
 
 const report = {
