@@ -9,9 +9,9 @@ import { parseConfig } from '../lib/config.js';
 import { decide } from '../lib/decide.js';
 import { RemoteKeySource } from '../lib/key-source.js';
 import { RoutePolicyCache } from '../lib/build-policy.js';
-import { jtiFingerprint } from '../lib/replay-store.js';
 import { respond, type ResponseNotes } from '../lib/respond.js';
 import { verifyToken } from '../lib/verify-token.js';
+import { decisionFields } from '../functions/authorizer/create-authorizer.js';
 import { startJwksServer } from '../test/helpers/jwks-server.js';
 import { benchAuthorizer, benchKeys, isAllow, lambdaContext, mintTokens, nullSinkLog, restTokenEvent, testEnv } from './common.js';
 import { runRounds, type Summary, type Variant } from './stats.js';
@@ -60,20 +60,7 @@ export async function runBreakdown(opts: { rounds: number; opsPerRound: number }
       const decision = await decide(events[i % POOL], deps, nowSec());
       const notes: ResponseNotes = {};
       const response = respond(decision, config, policies, notes);
-      decisionLog.record(
-        {
-          outcome: 'allow',
-          reason: 'OK',
-          eventKind: decision.request?.kind,
-          stage: decision.request?.arn.stage,
-          route: decision.route?.key,
-          kid: decision.kid,
-          apiRequestId: decision.request?.requestId,
-          sub: decision.token?.sub,
-          jtiHash: decision.replayKey ? jtiFingerprint(decision.replayKey) : undefined,
-        },
-        lambdaContext.awsRequestId,
-      );
+      decisionLog.record(decisionFields(decision, notes, false), lambdaContext.awsRequestId);
       return response;
     };
     const variants: Variant[] = [

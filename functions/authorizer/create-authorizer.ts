@@ -13,7 +13,7 @@ import { RemoteKeySource, type KeySource } from '../../lib/key-source.js';
 import { RoutePolicyCache } from '../../lib/build-policy.js';
 import { jtiFingerprint, type ReplayStore } from '../../lib/replay-store.js';
 import { INTERNAL, respond, UNAUTHORIZED, type AuthorizerResponse, type ResponseNotes } from '../../lib/respond.js';
-import { DecisionLog } from './decision-log.js';
+import { DecisionLog, type DecisionFields } from './decision-log.js';
 import { boundedDynamoClient } from './dynamo-client.js';
 
 /** Everything a test or the local gateway may replace; the environment is the only required input. */
@@ -53,6 +53,27 @@ function causeOf(decision: Decision): Record<string, string> | undefined {
 }
 
 /**
+ * What the decision line says about one decision: verified or derived values only.
+ * @param threw whether building the response threw (an outage the decision itself did not see)
+ */
+export function decisionFields(decision: Decision, notes: ResponseNotes, threw: boolean): DecisionFields {
+  const outcome: Outcome = threw && !decision.error ? 'internal' : outcomeOf(decision);
+  return {
+    outcome,
+    reason: decision.error?.code ?? (threw ? 'INTERNAL' : 'OK'),
+    eventKind: decision.request?.kind,
+    stage: decision.request?.arn.stage,
+    route: decision.route?.key,
+    kid: decision.kid,
+    apiRequestId: decision.request?.requestId,
+    sub: decision.token?.sub,
+    jtiHash: decision.replayKey ? jtiFingerprint(decision.replayKey) : undefined,
+    underGranted: notes.underGranted?.length ? notes.underGranted : undefined,
+    cause: outcome === 'internal' ? causeOf(decision) : undefined,
+  };
+}
+
+/**
  * Builds the authorizer. Throws `ConfigError` (naming the variable) when the environment is invalid,
  * which stops the Lambda at init.
  * @example
@@ -83,30 +104,16 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
     const notes: ResponseNotes = {};
     let response: AuthorizerResponse | undefined;
     let thrown: unknown;
+    let threw = false;
     try {
       response = respond(decision, config, policies, notes);
     } catch (err) {
       thrown = err;
+      threw = true;
     }
-    const outcome: Outcome = thrown && !decision.error ? 'internal' : outcomeOf(decision);
-    log.record(
-      {
-        outcome,
-        reason: decision.error?.code ?? (thrown ? 'INTERNAL' : 'OK'),
-        eventKind: decision.request?.kind,
-        stage: decision.request?.arn.stage,
-        route: decision.route?.key,
-        kid: decision.kid,
-        apiRequestId: decision.request?.requestId,
-        sub: decision.token?.sub,
-        jtiHash: decision.replayKey ? jtiFingerprint(decision.replayKey) : undefined,
-        underGranted: notes.underGranted?.length ? notes.underGranted : undefined,
-        cause: outcome === 'internal' ? causeOf(decision) : undefined,
-      },
-      context?.awsRequestId,
-    );
-    if (thrown) throw thrown;
-    return response!;
+    log.record(decisionFields(decision, notes, threw), context?.awsRequestId);
+    if (threw || response === undefined) throw thrown ?? new Error(INTERNAL);
+    return response;
   };
 
   // middy's early-timeout timer would cost a timer per call; API Gateway and Lambda bound the call.
