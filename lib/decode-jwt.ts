@@ -5,15 +5,6 @@
 import { isUtf8 } from 'node:buffer';
 import { AuthError } from './errors.js';
 
-/** A decoded, not yet verified JWS. */
-export interface DecodedJwt {
-  readonly header: Readonly<Record<string, unknown>>;
-  readonly payload: Readonly<Record<string, unknown>>;
-  /** The exact bytes that were signed: `base64url(header) "." base64url(payload)`. */
-  readonly signingInput: Buffer;
-  readonly signature: Buffer;
-}
-
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const SEXTET = new Uint8Array(128);
 for (let i = 0; i < ALPHABET.length; i++) SEXTET[ALPHABET.charCodeAt(i)] = i;
@@ -118,13 +109,4 @@ export function decodeSignature(part: string): Buffer {
 /** The bytes a signature covers: the signing input's text, which is ASCII. */
 export function signedBytes(parts: JwsParts): Buffer {
   return Buffer.from(parts.signingInput, 'latin1');
-}
-
-/** Splits and decodes a compact JWS; the signature covers the raw text. */
-export function decodeJwt(token: string): DecodedJwt {
-  const parts = splitJws(token);
-  const header = decodeJsonPart(parts.header, 'header');
-  const payload = decodeJsonPart(parts.payload, 'payload');
-  const signature = decodeSignature(parts.signature);
-  return { header, payload, signingInput: signedBytes(parts), signature };
 }
