@@ -57,7 +57,6 @@ export class RemoteKeySource implements KeySource {
    * is dropped exactly when jose drops it. Only keys that exist are cached: unknown kids cannot grow it.
    */
   private readonly answers = new Map<Algorithm, Map<string | undefined, { readonly keys: readonly KeyObject[]; readonly generation: number }>>();
-  private answerCount = 0;
 
   constructor(
     private readonly jwksUri: string,
@@ -108,16 +107,10 @@ export class RemoteKeySource implements KeySource {
     const generation = this.fetchCount;
     const keys = await this.lookUp(alg, kid);
     if (generation === this.fetchCount) {
-      if (this.answerCount >= 1000) {
-        this.answers.clear();
-        this.answerCount = 0;
-      }
       let byKid = this.answers.get(alg);
-      if (!byKid) {
-        byKid = new Map();
-        this.answers.set(alg, byKid);
-      }
-      if (!byKid.has(kid)) this.answerCount++;
+      if (!byKid) this.answers.set(alg, (byKid = new Map()));
+      // Bounded per algorithm (the allowed algorithms are few); only kids the JWKS holds get here.
+      if (byKid.size >= 1000) byKid.clear();
       byKid.set(kid, { keys, generation });
     }
     return keys;
