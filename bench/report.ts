@@ -151,18 +151,21 @@ export function renderReport(r: Report): string {
     '',
   );
   {
+    // Increments are paired per round (both layers timed moments apart), then the median: the machine's
+    // speed changes between rounds cancel. Each layer's time is raw plus the increments up to it.
     const rows: string[][] = [];
-    let previous: Summary | undefined;
     const rawLayer = r.breakdown.results.get(BREAKDOWN_LAYERS[0])!;
+    let previous: Summary | undefined;
+    let total = rawLayer.p50;
     for (const name of BREAKDOWN_LAYERS) {
       const s = r.breakdown.results.get(name)!;
-      // Paired per round (both layers timed moments apart), then the median: drift between rounds cancels.
       const prev = previous;
       const increment = prev ? median(s.roundP50s.map((p, i) => p - prev.roundP50s[i]!)) : undefined;
-      rows.push([name, fmt(s.p50), increment === undefined ? '' : `${increment >= 0 ? '+' : ''}${fmt(increment)}`, `${fmt(s.p50 / rawLayer.p50, 2)}×`]);
+      if (increment !== undefined) total += increment;
+      rows.push([name, fmt(total), increment === undefined ? '' : `${increment >= 0 ? '+' : ''}${fmt(increment)}`, `${fmt(total / rawLayer.p50, 2)}×`]);
       previous = s;
     }
-    out.push(table(['Layer', 'p50 µs (median of rounds)', 'increment µs (median of per-round differences)', '× raw'], rows), '');
+    out.push(table(['Layer', 'p50 µs (raw + increments)', 'increment µs (median of per-round differences)', '× raw'], rows), '');
   }
 
   out.push('## 2. Single-use decision against dynalite', '');
