@@ -9,7 +9,7 @@ import type { KeySource } from './key-source.js';
 import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
 import { splitPath, templateMatches, type Route } from './routes.js';
 import { permits, readScopes } from './scopes.js';
-import { prepareToken, verifyPrepared, type VerifiedToken } from './verify-token.js';
+import { candidateKeys, prepareToken, verifyPrepared, type VerifiedToken } from './verify-token.js';
 
 /** The outcome of one request, with what the response and the log need. */
 export interface Decision {
@@ -67,9 +67,9 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     if (!audiences) throw new AuthError('STAGE_NOT_CONFIGURED', 'no audience is configured for this stage');
     const prepared = prepareToken(raw, config);
     kid = prepared.kid;
-    // Cached keys are used without an await: the warm path stays synchronous up to the replay store.
-    const candidates = deps.keys.cachedKeysFor?.(prepared.alg, prepared.kid) ?? (await deps.keys.keysFor(prepared.alg, prepared.kid));
-    token = verifyPrepared(prepared, candidates, { audiences, now }, config);
+    // Cached keys come without a promise: the warm path stays synchronous up to the replay store.
+    const candidates = candidateKeys(deps.keys, prepared);
+    token = verifyPrepared(prepared, Array.isArray(candidates) ? candidates : await candidates, { audiences, now }, config);
     key = replayKey(token.iss, token.jti);
     scopes = readScopes(token.payload, config.scopeClaims);
     route = governingRoute(config, request);

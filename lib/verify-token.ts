@@ -227,13 +227,15 @@ export function verifyPrepared(prepared: PreparedToken, candidates: readonly Key
 }
 
 /**
- * Verifies signature and claims; throws `AuthError` on any failure. Keys already cached by the key
- * source are used without waiting.
- * @param trace receives the header's `kid` as soon as it is known to be a short string, for the log
+ * The candidate keys for a prepared token: the key source's cached answer when it has a current one (an
+ * array, no promise, so the warm path never waits), otherwise its lookup.
  */
-export async function verifyToken(input: VerifyInput, config: AuthorizerConfig, keys: KeySource, trace?: { kid?: string }): Promise<VerifiedToken> {
+export function candidateKeys(keys: KeySource, prepared: PreparedToken): readonly KeyObject[] | Promise<readonly KeyObject[]> {
+  return keys.cachedKeysFor?.(prepared.alg, prepared.kid) ?? keys.keysFor(prepared.alg, prepared.kid);
+}
+
+/** Verifies signature and claims; throws `AuthError` on any failure. */
+export async function verifyToken(input: VerifyInput, config: AuthorizerConfig, keys: KeySource): Promise<VerifiedToken> {
   const prepared = prepareToken(input.token, config);
-  if (trace && prepared.kid !== undefined) trace.kid = prepared.kid;
-  const candidates = keys.cachedKeysFor?.(prepared.alg, prepared.kid) ?? (await keys.keysFor(prepared.alg, prepared.kid));
-  return verifyPrepared(prepared, candidates, input, config);
+  return verifyPrepared(prepared, await candidateKeys(keys, prepared), input, config);
 }
