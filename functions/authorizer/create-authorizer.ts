@@ -102,17 +102,14 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
   const authorize = async (event: unknown, context: Context): Promise<AuthorizerResponse> => {
     const decision = await decide(event, deps, Math.floor(clock() / 1000));
     const notes: ResponseNotes = {};
-    let response: AuthorizerResponse | undefined;
-    let thrown: unknown;
-    let threw = false;
+    let response: AuthorizerResponse;
     try {
       response = respond(decision, config, policies, notes);
     } catch (err) {
-      thrown = err;
-      threw = true;
+      log.record(decisionFields(decision, notes, true), context?.awsRequestId);
+      throw err;
     }
-    log.record(decisionFields(decision, notes, threw), context?.awsRequestId);
-    if (threw || response === undefined) throw thrown ?? new Error(INTERNAL);
+    log.record(decisionFields(decision, notes, false), context?.awsRequestId);
     return response;
   };
 
