@@ -4,7 +4,7 @@
  */
 import { AuthError, toAuthError } from './errors.js';
 import type { AuthorizerConfig } from './config.js';
-import { extractRequest, extractToken, type AuthRequest } from './extract-request.js';
+import { eventKind, extractRequest, extractToken, type AuthRequest } from './extract-request.js';
 import type { KeySource } from './key-source.js';
 import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
 import { splitPath, templateMatches, type Route } from './routes.js';
@@ -60,8 +60,9 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
   let kid: string | undefined;
   let error: AuthError | undefined;
   try {
-    const raw = extractToken(event);
-    request = extractRequest(event);
+    const kind = eventKind(event);
+    const raw = extractToken(event, kind);
+    request = extractRequest(event, kind);
     if (!request.stageConsistent) throw new AuthError('STAGE_MISMATCH', 'requestContext.stage disagrees with the ARN');
     const audiences = config.audienceByStage.get(request.arn.stage);
     if (!audiences) throw new AuthError('STAGE_NOT_CONFIGURED', 'no audience is configured for this stage');

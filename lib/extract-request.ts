@@ -79,9 +79,11 @@ export function extractBearer(value: string): string {
   return m[1]!;
 }
 
-/** The bearer token of an event (step 1 of the decision). */
-export function extractToken(event: unknown): string {
-  const kind = eventKind(event);
+/**
+ * The bearer token of an event (step 1 of the decision).
+ * @param kind `eventKind(event)`, when the caller already has it
+ */
+export function extractToken(event: unknown, kind: EventKind | undefined = eventKind(event)): string {
   if (!kind) throw new AuthError('TOKEN_MISSING', 'not an authorizer event');
   return extractBearer(authorizationValue(event as Obj, kind));
 }
@@ -90,9 +92,11 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Reads stage and route from an event (step 2); throws `EVENT_INVALID` when it is not a usable authorizer event. */
-export function extractRequest(event: unknown): AuthRequest {
-  const kind = eventKind(event);
+/**
+ * Reads stage and route from an event (step 2); throws `EVENT_INVALID` when it is not a usable authorizer event.
+ * @param kind `eventKind(event)`, when the caller already has it
+ */
+export function extractRequest(event: unknown, kind: EventKind | undefined = eventKind(event)): AuthRequest {
   if (!kind) throw new AuthError('EVENT_INVALID', 'not an authorizer event');
   const e = event as Obj;
   const ctx = isObj(e['requestContext']) ? e['requestContext'] : {};
