@@ -79,8 +79,8 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     if (config.replayProtection === 'single-use') {
       if (!deps.replayStore) throw new AuthError('INTERNAL', 'single-use mode without a replay store');
       const expiresAt = recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds);
-      const first = await deps.replayStore.recordFirstUse(key, expiresAt, now);
-      if (first !== true) throw new AuthError('TOKEN_REPLAYED', 'token was used before');
+      const verdict = await deps.replayStore.commit({ records: [{ kind: 'token', key, expiresAt }] }, now);
+      if (verdict !== 'ok') throw new AuthError('TOKEN_REPLAYED', 'token was used before');
     }
   } catch (err) {
     error = toAuthError(err);

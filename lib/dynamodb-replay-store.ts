@@ -4,7 +4,7 @@
  */
 import { ConditionalCheckFailedException, PutItemCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AuthError } from './errors.js';
-import type { ReplayStore } from './replay-store.js';
+import type { ReplayStore, StorePlan, StoreVerdict } from './replay-store.js';
 
 /**
  * The table this store writes: partition key `pk` (string), on-demand. TTL on `expiresAt` is set by the
@@ -33,7 +33,16 @@ export class DynamoDbReplayStore implements ReplayStore {
     private readonly timeoutMs = 3500,
   ) {}
 
-  async recordFirstUse(key: string, expiresAt: number, now: number): Promise<boolean> {
+  async commit(plan: StorePlan, now: number): Promise<StoreVerdict> {
+    const [record, ...more] = plan.records;
+    if (!record) return 'ok';
+    // Several records and revocation checks need a transaction (being built); until then, fail closed.
+    if (more.length > 0 || plan.revocation) throw new AuthError('REPLAY_STORE_UNAVAILABLE', 'this plan is not supported yet');
+    const first = await this.recordFirstUse(record.key, record.expiresAt, now);
+    return first ? 'ok' : record.kind === 'token' ? 'token-replayed' : 'proof-replayed';
+  }
+
+  private async recordFirstUse(key: string, expiresAt: number, now: number): Promise<boolean> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       const sent = this.client.send(

@@ -16,6 +16,13 @@ export const ENV = {
   replayProtection: 'REPLAY_PROTECTION',
   replayTableName: 'REPLAY_TABLE_NAME',
   httpApiResponse: 'HTTP_API_RESPONSE',
+  dpopMode: 'DPOP_MODE',
+  dpopAlgorithms: 'DPOP_ALGORITHMS',
+  dpopProofMaxAgeSeconds: 'DPOP_PROOF_MAX_AGE_SECONDS',
+  dpopOrigins: 'DPOP_ORIGINS',
+  trustedIssuers: 'TRUSTED_ISSUERS',
+  requiredClaims: 'REQUIRED_CLAIMS',
+  revocation: 'REVOCATION',
 } as const;
 
 /** One of the environment variable names the authorizer reads. */

@@ -1,24 +1,75 @@
 /**
- * Single-use tokens (design §3.5): a token's `jti` is recorded once; a second use is a replay. The record
- * key is `sha256(iss, jti)` so a hostile or huge `jti` never reaches DynamoDB as-is.
+ * The request's one trip to the replay table (design §3.5, §8, §10): single-use records (the token's
+ * `jti`, a DPoP proof's `jti`) are written only when new, and revocation records are checked, all in one
+ * round trip. Record keys are SHA-256 hashes, so a hostile or huge claim never reaches DynamoDB as-is.
  */
 import { hash } from 'node:crypto';
 
-/** Records first uses of tokens. */
+/** A single-use record: accepted once, refused again until `expiresAt` has passed. */
+export interface UseRecord {
+  /** `token` for the access token's `jti` (§3.5), `proof` for a DPoP proof's `jti` (§8). */
+  readonly kind: 'token' | 'proof';
+  /** From `replayKey` or `proofKey`. */
+  readonly key: string;
+  /** Epoch seconds after which the record no longer blocks the key. */
+  readonly expiresAt: number;
+}
+
+/** The revocation records that may refuse this token (§10). */
+export interface RevocationQuery {
+  /** `revokedJtiKey(iss, jti)`: any live record refuses the token. */
+  readonly jtiKey: string;
+  /** `revokedSubKey(iss, sub)`: a live record refuses the token when its `iat` < the record's `notBefore`. */
+  readonly subKey: string;
+  /** The token's `iat`. */
+  readonly iat: number;
+}
+
+/** Everything one decision needs from the table. */
+export interface StorePlan {
+  /** Records to write, each only when absent or expired; all or nothing. May be empty. */
+  readonly records: readonly UseRecord[];
+  /** Present when revocation is on. */
+  readonly revocation?: RevocationQuery | undefined;
+}
+
+/** What the table said: `ok` means every record was new and nothing revokes the token. */
+export type StoreVerdict = 'ok' | 'token-replayed' | 'proof-replayed' | 'revoked';
+
+/** The replay table, one round trip per call. */
 export interface ReplayStore {
   /**
-   * Records the token; resolves `true` on its first use and `false` on a replay. Rejects on any other
-   * failure (the caller answers 500).
-   * @param key from `replayKey`
-   * @param expiresAt epoch seconds after which the record no longer blocks the key
+   * Carries out the plan in one round trip. Resolves with the verdict; rejects with an `AuthError`
+   * (`REPLAY_STORE_UNAVAILABLE`) on any other failure, which the caller answers with 500.
    * @param now epoch seconds
    */
-  recordFirstUse(key: string, expiresAt: number, now: number): Promise<boolean>;
+  commit(plan: StorePlan, now: number): Promise<StoreVerdict>;
+}
+
+/** SHA-256 over length-prefixed parts, so no two different tuples share a key. */
+function tupleKey(parts: readonly string[]): string {
+  return hash('sha256', parts.map((p) => `${p.length}:${p}`).join('|'), 'base64url');
 }
 
 /** The record key of a token: SHA-256 over issuer and `jti`, length-prefixed so no two pairs collide. */
 export function replayKey(iss: string, jti: string): string {
+  // The historical layout of the key (tables in use hold records of this shape): keep it.
   return hash('sha256', `${iss.length}:${iss}|${jti}`, 'base64url');
+}
+
+/** The record key of a DPoP proof: `sha256("dpop", jkt, jti)` (§8). */
+export function proofKey(jkt: string, jti: string): string {
+  return tupleKey(['dpop', jkt, jti]);
+}
+
+/** The key of a record revoking one token: `sha256("revoked-jti", iss, jti)` (§10). */
+export function revokedJtiKey(iss: string, jti: string): string {
+  return tupleKey(['revoked-jti', iss, jti]);
+}
+
+/** The key of a record revoking a subject's earlier tokens: `sha256("revoked-sub", iss, sub)` (§10). */
+export function revokedSubKey(iss: string, sub: string): string {
+  return tupleKey(['revoked-sub', iss, sub]);
 }
 
 /** A short, non-reversible id of a `jti` for logs. */
@@ -35,16 +86,36 @@ export function recordExpiry(exp: number, skewSeconds: number, now: number, maxL
   return Math.ceil(Math.min(exp + skewSeconds, ceiling));
 }
 
-/** An in-memory store for unit tests and local use; one process only. */
+interface Revocation {
+  readonly expiresAt: number;
+  readonly notBefore?: number;
+}
+
+/** An in-memory store for tests and local use; one process only. */
 export class MemoryReplayStore implements ReplayStore {
   private readonly records = new Map<string, number>();
+  private readonly revocations = new Map<string, Revocation>();
 
-  async recordFirstUse(key: string, expiresAt: number, now: number): Promise<boolean> {
-    const existing = this.records.get(key);
-    if (existing !== undefined && existing >= now) return false;
-    this.records.set(key, expiresAt);
+  /** Writes a revocation record (what `npm run revoke` writes to the table). */
+  revoke(key: string, record: Revocation): void {
+    this.revocations.set(key, record);
+  }
+
+  async commit(plan: StorePlan, now: number): Promise<StoreVerdict> {
+    const { revocation } = plan;
+    if (revocation) {
+      const byJti = this.revocations.get(revocation.jtiKey);
+      if (byJti && byJti.expiresAt >= now) return 'revoked';
+      const bySub = this.revocations.get(revocation.subKey);
+      if (bySub && bySub.expiresAt >= now && bySub.notBefore !== undefined && revocation.iat < bySub.notBefore) return 'revoked';
+    }
+    for (const record of plan.records) {
+      const existing = this.records.get(record.key);
+      if (existing !== undefined && existing >= now) return record.kind === 'token' ? 'token-replayed' : 'proof-replayed';
+    }
+    for (const record of plan.records) this.records.set(record.key, record.expiresAt);
     if (this.records.size > 100_000) this.sweep(now);
-    return true;
+    return 'ok';
   }
 
   private sweep(now: number): void {

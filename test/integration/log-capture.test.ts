@@ -39,7 +39,7 @@ afterEach(() => {
 });
 
 const failingStore: ReplayStore = {
-  recordFirstUse: async () => {
+  commit: async () => {
     throw new AuthError('REPLAY_STORE_UNAVAILABLE', 'down', { cause: new Error(`socket hang up ${EMAIL}`) });
   },
 };

@@ -73,7 +73,7 @@ function paths(): Path[] {
     },
   });
   const failingStore = (t: string): ReplayStore => ({
-    recordFirstUse: async () => {
+    commit: async () => {
       const { AuthError } = await import('../../lib/errors.js');
       throw new AuthError('REPLAY_STORE_UNAVAILABLE', `write of ${t} failed`, { cause: Object.assign(new Error(`ValidationException: ${t} ${EMAIL}`), { name: 'ValidationException' }) });
     },
