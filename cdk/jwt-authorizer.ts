@@ -32,6 +32,7 @@ const MAX_CACHE_TTL_SECONDS = 3_600;
 
 export { ESM_REQUIRE_BANNER } from './bundling.js';
 import { AUTHORIZER_BUNDLING } from './bundling.js';
+import { httpApiIdentitySources, restRequestContextSources } from './identity-sources.js';
 
 /** Powertools log levels, also used as the Lambda application log level. */
 export type AuthorizerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -418,10 +419,8 @@ export class JwtAuthorizer extends Construct {
 
     // ---- HTTP API authorizer
     const simple = httpApiResponse === 'simple';
-    const identitySource = ['$request.header.Authorization'];
-    // Simple responses answer for one route only: with caching on, the route must be part of the cache
-    // key or an Allow for one route would be reused for another.
-    if (cacheSeconds > 0 && simple) identitySource.push('$context.routeKey');
+    // Simple responses answer for one request only: with caching on, the key holds stage, method and path.
+    const identitySource = httpApiIdentitySources(cacheSeconds, simple);
     this.httpAuthorizer = new PayloadV2HttpLambdaAuthorizer('JwtHttpAuthorizer', this.function, {
       responseTypes: [simple ? HttpLambdaResponseType.SIMPLE : HttpLambdaResponseType.IAM],
       identitySource,
@@ -448,12 +447,11 @@ export class JwtAuthorizer extends Construct {
         resultsCacheTtl: this.resultsCacheTtl,
       });
     }
-    const identitySources = [apigw.IdentitySource.header('Authorization')];
-    // A REQUEST authorizer's cache key is its identity sources: with caching on, add the route so an
-    // answer for one route is not reused for another.
-    if (this.resultsCacheTtl.toSeconds() > 0) {
-      identitySources.push(apigw.IdentitySource.context('httpMethod'), apigw.IdentitySource.context('resourcePath'));
-    }
+    // A REQUEST authorizer's cache key is its identity sources (see identity-sources.ts).
+    const identitySources = [
+      apigw.IdentitySource.header('Authorization'),
+      ...restRequestContextSources(this.resultsCacheTtl.toSeconds()).map((name) => apigw.IdentitySource.context(name)),
+    ];
     return new apigw.RequestAuthorizer(this, 'RestRequestAuthorizer', {
       authorizerName: 'JwtRequestAuthorizer',
       handler: this.function,

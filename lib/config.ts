@@ -59,6 +59,26 @@ function required(text: string | undefined): string {
   return text;
 }
 
+/** A zod issue path as JSON would write it: `[0].scopes[1]`, `.dev`. */
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+}
+
+/**
+ * Where a parsed JSON value has a `__proto__` key, at any depth, or undefined. JSON.parse keeps it as an
+ * own key, but zod records and object spreads assign it as the prototype: the entry would silently vanish
+ * (or change what the object inherits).
+ */
+function protoKeyPath(value: unknown, path: PropertyKey[] = []): PropertyKey[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    if (key === '__proto__') return [...path, key];
+    const found = protoKeyPath(child, [...path, Array.isArray(value) ? Number(key) : key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function jsonOf<T>(text: string, schema: z.ZodMiniType<T>): T {
   let value: unknown;
   try {
@@ -66,9 +86,11 @@ function jsonOf<T>(text: string, schema: z.ZodMiniType<T>): T {
   } catch {
     return problem('is not valid JSON');
   }
+  const proto = protoKeyPath(value);
+  if (proto) return problem(`must not use the key "__proto__" (at ${pathText(proto)}): JSON objects would drop it`);
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  return problem(parsed.error.issues.map((i) => `${i.message}${i.path.length ? ` at ${i.path.join('.')}` : ''}`).join('; '));
+  return problem(parsed.error.issues.map((i) => `${i.message}${i.path.length ? ` (at ${pathText(i.path)})` : ''}`).join('; '));
 }
 
 function integerIn(min: number, max: number, fallback: number) {
@@ -92,12 +114,24 @@ function commaList(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-const audienceString = z.string().check(z.minLength(1, 'audience must be a non-empty string'));
+const audienceString = z.string({ error: 'an audience must be a string' }).check(z.minLength(1, 'an audience must be a non-empty string'));
 const audienceSchema = z.record(
-  z.string().check(z.minLength(1, 'stage name must not be empty')),
-  z.union([audienceString, z.array(audienceString).check(z.minLength(1, 'audience list must not be empty'))]),
+  z.string().check(z.minLength(1, 'a stage name must not be empty')),
+  z.union([audienceString, z.array(audienceString).check(z.minLength(1, 'an audience list must not be empty'))], {
+    error: 'an audience must be a non-empty string or a non-empty array of strings',
+  }),
+  { error: 'must be a JSON object of stage name to audience, e.g. {"dev":"api-dev"}' },
 );
-const routeSchema = z.array(z.strictObject({ route: z.string(), scopes: z.array(z.string()) }));
+const routeSchema = z.array(
+  z.strictObject(
+    {
+      route: z.string({ error: '"route" must be a string such as "GET /orders/{id}"' }),
+      scopes: z.array(z.string({ error: 'a scope must be a string' }), { error: '"scopes" must be an array of strings' }),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')} (only "route" and "scopes")` : 'an entry must be an object {"route": ..., "scopes": [...]}') },
+  ),
+  { error: 'must be a JSON array of {"route": ..., "scopes": [...]} entries' },
+);
 
 function issuer(text: string | undefined): string {
   const value = required(text);

@@ -7,7 +7,7 @@ import type { AuthorizerConfig } from './config.js';
 import { eventKind, extractRequest, extractToken, type AuthRequest } from './extract-request.js';
 import type { KeySource } from './key-source.js';
 import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
-import { splitPath, templateMatches, type Route } from './routes.js';
+import { MAX_PATH_LENGTH, splitPath, templateMatches, type Route } from './routes.js';
 import { permits, readScopes } from './scopes.js';
 import { candidateKeys, prepareToken, verifyPrepared, type VerifiedToken } from './verify-token.js';
 
@@ -73,6 +73,7 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     token = verifyPrepared(prepared, Array.isArray(candidates) ? candidates : await candidates, { audiences, now }, config);
     key = replayKey(token.iss, token.jti);
     scopes = readScopes(token.payload, config.scopeClaims);
+    if (request.arn.path.length > MAX_PATH_LENGTH) throw new AuthError('ROUTE_NOT_FOUND', `path is longer than ${MAX_PATH_LENGTH} characters`);
     route = governingRoute(config, request);
     if (!route) throw new AuthError('ROUTE_NOT_FOUND', 'no route table entry governs this request');
     if (!permits(route, scopes)) throw new AuthError('SCOPE_MISSING', 'token lacks a scope the route requires');

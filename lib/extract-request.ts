@@ -84,7 +84,8 @@ export function extractBearer(value: string): string {
  * @param kind `eventKind(event)`, when the caller already has it
  */
 export function extractToken(event: unknown, kind: EventKind | undefined = eventKind(event)): string {
-  if (!kind) throw new AuthError('TOKEN_MISSING', 'not an authorizer event');
+  // Not a request API Gateway sends to an authorizer: a wiring fault, not a caller without a token (500).
+  if (!kind) throw new AuthError('EVENT_INVALID', 'not an authorizer event');
   return extractBearer(authorizationValue(event as Obj, kind));
 }
 

@@ -16,11 +16,14 @@ export interface ExecuteApiArn {
 
 // Partition, region, account and API id are checked but not captured: only stage and the rest are read.
 const ARN_RE = /^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\/([A-Za-z0-9_$.-]+)\/(.+)$/;
+/** API Gateway's URLs stay under 10,240 characters; a longer ARN is not an event it sends. */
+const MAX_ARN_LENGTH = 16_384;
 const METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
 /** Parses a method ARN (REST, WebSocket) or route ARN (HTTP API); throws `EVENT_INVALID`. */
 export function parseExecuteApiArn(arn: unknown): ExecuteApiArn {
-  if (typeof arn !== 'string' || arn.length > 4096) throw new AuthError('EVENT_INVALID', 'event has no method ARN');
+  if (typeof arn !== 'string') throw new AuthError('EVENT_INVALID', 'event has no method ARN');
+  if (arn.length > MAX_ARN_LENGTH) throw new AuthError('EVENT_INVALID', `method ARN is longer than ${MAX_ARN_LENGTH} characters`);
   const m = ARN_RE.exec(arn);
   if (!m) throw new AuthError('EVENT_INVALID', 'method ARN is not an execute-api ARN');
   const [, stage, rest] = m as unknown as [string, string, string];

@@ -4,6 +4,11 @@
 
 /** HTTP methods API Gateway puts in a method ARN. `ANY` in a route stands for all of them. */
 export const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
+/**
+ * Longest request path a route governs. Longer paths are denied before any policy is evaluated against
+ * them: it bounds what one request may cost (the policy matcher is linear in the path).
+ */
+export const MAX_PATH_LENGTH = 4096;
 /** The WebSocket route an authorizer runs on. */
 export const WEBSOCKET_CONNECT = '$connect';
 

@@ -124,11 +124,16 @@ describe('JwtAuthorizer with replay protection off and caching on', () => {
     expect(env['REPLAY_PROTECTION']).toBe('off');
   });
 
-  it('caches, keying simple HTTP responses by route as well as token', () => {
+  it('caches, keying simple HTTP responses by stage, method and concrete path as well as token', () => {
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', Match.objectLike({ AuthorizerResultTtlInSeconds: 300 }));
+    // `$context.routeKey` alone is one key for every path of a `$default` route and every method of an
+    // `ANY` route: one token's `true` for GET /orders/1 would be served for GET /admin/users.
     template.hasResourceProperties(
       'AWS::ApiGatewayV2::Authorizer',
-      Match.objectLike({ AuthorizerResultTtlInSeconds: 300, IdentitySource: ['$request.header.Authorization', '$context.routeKey'] }),
+      Match.objectLike({
+        AuthorizerResultTtlInSeconds: 300,
+        IdentitySource: ['$request.header.Authorization', '$context.stage', '$context.routeKey', '$context.httpMethod', '$context.path'],
+      }),
     );
   });
 });
@@ -162,6 +167,16 @@ describe('JwtAuthorizer variants', () => {
         AuthorizerResultTtlInSeconds: 60,
         IdentitySource: 'method.request.header.Authorization,context.httpMethod,context.resourcePath',
       }),
+    );
+  });
+
+  it('IAM HTTP responses with caching are keyed by the token alone (the policy covers every route)', () => {
+    const stack = bareStack();
+    const auth = make({ httpApiResponse: 'iam', replayProtection: 'off', resultsCacheTtl: Duration.seconds(60) }, stack);
+    attachBoth(auth, stack);
+    Template.fromStack(stack).hasResourceProperties(
+      'AWS::ApiGatewayV2::Authorizer',
+      Match.objectLike({ AuthorizerResultTtlInSeconds: 60, IdentitySource: ['$request.header.Authorization'] }),
     );
   });
 

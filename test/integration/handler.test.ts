@@ -68,6 +68,16 @@ describe('the handler allows', () => {
   });
 });
 
+describe('the handler answers 500 (EVENT_INVALID)', () => {
+  it('for an event that is not an authorizer event, even one carrying a token (not 401)', async () => {
+    const { invoke, output } = make();
+    for (const event of [{}, null, 'x', { type: 'COGNITO', authorizationToken: bearer() }, { ...restTokenEvent(bearer()), type: undefined }]) {
+      await expect(invoke(event)).rejects.toThrow(/^Internal authorizer error$/);
+      expect(output.decisions().at(-1)).toMatchObject({ outcome: 'internal', reason: 'EVENT_INVALID' });
+    }
+  });
+});
+
 describe('the handler answers 401', () => {
   it.each([
     ['a missing token', undefined],

@@ -312,7 +312,6 @@ describe('scopes only from SCOPE_CLAIMS, exact tokens', () => {
     ['prefix match', { scope: 'orders:readx' }],
     ['substring', { scope: 'orders:rea' }],
     ['comma separated', { scope: 'orders:read,admin' }],
-    ['tab separated', { scope: 'x\torders:read' }],
     ['wildcard', { scope: '*' }],
     ['orders:* wildcard', { scope: 'orders:*' }],
   ];
@@ -329,6 +328,34 @@ describe('scopes only from SCOPE_CLAIMS, exact tokens', () => {
   });
   it('with SCOPE_CLAIMS=scp a scope claim grants nothing', async () => {
     await expectDecision(auth({ SCOPE_CLAIMS: 'scp' }), bearer(tok(claims({ scope: 'orders:read' }))), 'forbidden', 'SCOPE_MISSING');
+  });
+  // Issue 11.4: an element outside RFC 6749 scope-token characters made the context's `scope` lie.
+  const invalid: [string, Record<string, unknown>][] = [
+    ['an scp element with a space', { scope: undefined, scp: ['orders:read', 'profile admin'] }],
+    ['an scp element with a tab', { scope: undefined, scp: ['orders:read', 'profile\tadmin'] }],
+    ['an scp element with a newline', { scope: undefined, scp: ['orders:read\nadmin'] }],
+    ['an scp element with a leading space', { scope: undefined, scp: [' orders:read'] }],
+    ['an scp element with a double quote', { scope: undefined, scp: ['orders:read', 'a"b'] }],
+    ['an scp element with a backslash', { scope: undefined, scp: ['orders:read', 'a\\b'] }],
+    ['an scp element with non-ASCII', { scope: undefined, scp: ['orders:read', 'ädmin'] }],
+    ['an scp element with NUL', { scope: undefined, scp: ['orders:read', 'a\u0000'] }],
+    ['a scope string with a tab', { scope: 'x\torders:read' }],
+    ['a scope string with a newline', { scope: 'orders:read\nadmin' }],
+    ['a scope string with a double quote', { scope: 'orders:read "admin"' }],
+    ['a scope string with non-ASCII', { scope: 'orders:read ädmin' }],
+    ['a scope string with a non-breaking space', { scope: 'orders:read\u00a0admin' }],
+  ];
+  for (const [name, extra] of invalid) {
+    it(`${name} makes the token invalid (401 CLAIMS_INVALID)`, async () => {
+      const c = claims(extra);
+      for (const k of Object.keys(c)) if (c[k] === undefined) delete c[k];
+      await expectDecision(auth(), bearer(tok(c)), 'unauthorized', 'CLAIMS_INVALID');
+    });
+  }
+  it('controls: every scope-token character is accepted, and the context joins exactly the scopes', async () => {
+    const every = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).filter((ch) => ch !== '"' && ch !== '\\').join('');
+    const result = await expectDecision(auth(), bearer(tok(claims({ scope: undefined, scp: ['orders:read', every] }))), 'allow', 'OK');
+    expect((result.response as { context: { scope: string } }).context.scope).toBe(`orders:read ${every}`);
   });
   it('a scope claim of the wrong type is refused', async () => {
     await expectDecision(auth(), bearer(tok(claims({ scope: { 'orders:read': true } }))), 'unauthorized', 'CLAIMS_INVALID');

@@ -69,10 +69,12 @@ describe('parseConfig', () => {
     [{ AUDIENCE_BY_STAGE: undefined }, 'AUDIENCE_BY_STAGE: is required'],
     [{ AUDIENCE_BY_STAGE: '{dev:1}' }, 'AUDIENCE_BY_STAGE: is not valid JSON'],
     [{ AUDIENCE_BY_STAGE: '{}' }, 'AUDIENCE_BY_STAGE: must name at least one stage'],
-    [{ AUDIENCE_BY_STAGE: '["api"]' }, 'AUDIENCE_BY_STAGE: '],
-    [{ AUDIENCE_BY_STAGE: '{"dev":""}' }, 'AUDIENCE_BY_STAGE: '],
-    [{ AUDIENCE_BY_STAGE: '{"dev":[]}' }, 'AUDIENCE_BY_STAGE: audience list must not be empty'],
-    [{ AUDIENCE_BY_STAGE: '{"dev":42}' }, 'AUDIENCE_BY_STAGE: '],
+    [{ AUDIENCE_BY_STAGE: '["api"]' }, 'AUDIENCE_BY_STAGE: must be a JSON object of stage name to audience'],
+    [{ AUDIENCE_BY_STAGE: '{"dev":""}' }, 'AUDIENCE_BY_STAGE: an audience must be a non-empty string (at .dev)'],
+    [{ AUDIENCE_BY_STAGE: '{"dev":[]}' }, 'AUDIENCE_BY_STAGE: an audience list must not be empty (at .dev)'],
+    [{ AUDIENCE_BY_STAGE: '{"dev":42}' }, 'AUDIENCE_BY_STAGE: an audience must be a non-empty string or a non-empty array of strings (at .dev)'],
+    [{ AUDIENCE_BY_STAGE: '{"__proto__":"x","dev":"api-dev"}' }, 'AUDIENCE_BY_STAGE: must not use the key "__proto__" (at .__proto__)'],
+    [{ AUDIENCE_BY_STAGE: '{"dev":"api-dev","prod":{"__proto__":["a"]}}' }, 'AUDIENCE_BY_STAGE: must not use the key "__proto__" (at .prod.__proto__)'],
     [{ AUDIENCE_CLAIM: 'azp' }, 'AUDIENCE_CLAIM: must be "aud" or "client_id"'],
     [{ JWT_ALGORITHMS: 'none' }, 'JWT_ALGORITHMS: "none" is refused'],
     [{ JWT_ALGORITHMS: 'RS256,HS256' }, 'JWT_ALGORITHMS: "HS256" is refused'],
@@ -87,8 +89,13 @@ describe('parseConfig', () => {
     [{ SCOPE_CLAIMS: ',' }, 'SCOPE_CLAIMS: must list at least one claim name'],
     [{ ROUTE_PERMISSIONS: undefined }, 'ROUTE_PERMISSIONS: is required'],
     [{ ROUTE_PERMISSIONS: '[]' }, 'ROUTE_PERMISSIONS: must list at least one route'],
-    [{ ROUTE_PERMISSIONS: '{"route":"GET /"}' }, 'ROUTE_PERMISSIONS: '],
-    [{ ROUTE_PERMISSIONS: '[{"route":"GET /a","scopes":["x"],"role":"admin"}]' }, 'ROUTE_PERMISSIONS: '],
+    [{ ROUTE_PERMISSIONS: '{"route":"GET /"}' }, 'ROUTE_PERMISSIONS: must be a JSON array of {"route": ..., "scopes": [...]} entries'],
+    [{ ROUTE_PERMISSIONS: '[{"route":"GET /a","scopes":["x"],"role":"admin"}]' }, 'ROUTE_PERMISSIONS: unknown key "role" (only "route" and "scopes") (at [0])'],
+    [{ ROUTE_PERMISSIONS: '[{"route":"GET /a","scopes":[]},{"__proto__":{},"route":"GET /b","scopes":[]}]' }, 'ROUTE_PERMISSIONS: must not use the key "__proto__" (at [1].__proto__)'],
+    [{ ROUTE_PERMISSIONS: '[1]' }, 'ROUTE_PERMISSIONS: an entry must be an object {"route": ..., "scopes": [...]} (at [0])'],
+    [{ ROUTE_PERMISSIONS: '[{"route":"GET /a","scopes":[]},{"route":"GET /b"}]' }, 'ROUTE_PERMISSIONS: "scopes" must be an array of strings (at [1].scopes)'],
+    [{ ROUTE_PERMISSIONS: '[{"route":"GET /a","scopes":["x",7]}]' }, 'ROUTE_PERMISSIONS: a scope must be a string (at [0].scopes[1])'],
+    [{ ROUTE_PERMISSIONS: '[{"route":5,"scopes":[]}]' }, 'ROUTE_PERMISSIONS: "route" must be a string such as "GET /orders/{id}" (at [0].route)'],
     [{ ROUTE_PERMISSIONS: '[{"route":"get /a","scopes":[]}]' }, 'ROUTE_PERMISSIONS: route "get /a": method must be ANY or an HTTP method in capitals'],
     [{ ROUTE_PERMISSIONS: '[{"route":"GET a","scopes":[]}]' }, 'ROUTE_PERMISSIONS: route "GET a": path must start with "/"'],
     [{ ROUTE_PERMISSIONS: '[{"route":"GET /a/{p+}/b","scopes":[]}]' }, 'ROUTE_PERMISSIONS: route "GET /a/{p+}/b": {proxy+} is allowed only as the last segment'],
@@ -104,6 +111,19 @@ describe('parseConfig', () => {
     const text = error(overrides);
     expect(text.startsWith('Invalid configuration: ')).toBe(true);
     expect(text).toContain(message);
+  });
+
+  it('never answers with zod\'s bare "Invalid input"', () => {
+    for (const bad of ['[1]', '[{"route":"GET /a"}]', '{"a":1}', '[{"route":"GET /a","scopes":[],"x":1}]', '"x"', 'null']) {
+      expect(error({ ROUTE_PERMISSIONS: bad })).not.toMatch(/Invalid input/);
+      expect(error({ AUDIENCE_BY_STAGE: bad })).not.toMatch(/Invalid input/);
+    }
+  });
+
+  it('keeps "constructor" and "prototype" as ordinary stage names', () => {
+    const config = parseConfig({ ...base, AUDIENCE_BY_STAGE: '{"constructor":"a","prototype":"b"}' });
+    expect(config.audienceByStage.get('constructor')).toEqual(['a']);
+    expect(config.audienceByStage.get('prototype')).toEqual(['b']);
   });
 
   it('names every bad variable at once', () => {

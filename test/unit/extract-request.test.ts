@@ -68,12 +68,19 @@ describe('extractToken', () => {
     ['an empty TOKEN value', restTokenEvent('')],
     ['a missing header', restRequestEvent(undefined)],
     ['a missing HTTP API header', httpApiEvent(undefined)],
-    ['not an object', 'Bearer x'],
-    ['null', null],
-    ['an unknown event type', { type: 'COGNITO', authorizationToken: `Bearer ${JWT}` }],
     ['a non-string TOKEN value', { ...restTokenEvent(undefined), authorizationToken: ['Bearer x'] }],
   ])('401 for %s', (_name, event) => {
     expect(codeOf(() => extractToken(event))).toBe('TOKEN_MISSING');
+  });
+
+  it.each([
+    ['not an object', 'Bearer x'],
+    ['null', null],
+    ['an array', [restTokenEvent(`Bearer ${JWT}`)]],
+    ['an unknown event type', { type: 'COGNITO', authorizationToken: `Bearer ${JWT}` }],
+    ['no type', { authorizationToken: `Bearer ${JWT}`, methodArn: `${ACCOUNT_PREFIX}/dev/GET/orders` }],
+  ])('500 (EVENT_INVALID) for %s: not an authorizer event, even with a token', (_name, event) => {
+    expect(codeOf(() => extractToken(event))).toBe('EVENT_INVALID');
   });
 
   it('refuses two authorization values', () => {
