@@ -150,6 +150,7 @@ export function renderFirstRequest(r: FirstRequestResult): string[] {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const quick = process.argv.includes('--quick');
-  const result = await runFirstRequest({ processes: quick ? 3 : 15, jwksDelayMs: 80, gapsMs: [0, 150, 1000] }, (l) => process.stderr.write(`${l}\n`));
+  const gaps = process.argv.includes('--gap-only') ? [1000] : [0, 150, 1000];
+  const result = await runFirstRequest({ processes: quick ? 3 : 15, jwksDelayMs: 80, gapsMs: gaps }, (l) => process.stderr.write(`${l}\n`));
   process.stdout.write(`${renderFirstRequest(result).join('\n')}\n`);
 }

@@ -6,10 +6,10 @@
  * (stale-if-error, design §3.3).
  */
 import { KeyObject, type webcrypto } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwksCache, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwksCache, type JSONWebKeySet, type JWK, type JWSHeaderParameters } from 'jose';
 import { raceBudget, waitBudget, type CallLimits } from './deadline.js';
 import { AuthError } from './errors.js';
-import type { Algorithm } from './env-names.js';
+import { SUPPORTED_ALGORITHMS, type Algorithm } from './env-names.js';
 
 /** One lookup's limits, and what the key source reports back about its answer. */
 export interface KeyLookup extends CallLimits {
@@ -56,6 +56,15 @@ function translate(err: unknown): AuthError {
   }
   if (err instanceof errors.JWKSTimeout) return new AuthError('JWKS_UNAVAILABLE', 'JWKS fetch timed out', { cause: err });
   return new AuthError('JWKS_UNAVAILABLE', 'JWKS could not be fetched or parsed', { cause: err });
+}
+
+/** The algorithm a JWK is most likely used with: its own `alg`, else the usual one for its type. */
+function likelyAlgorithm(jwk: JWK): Algorithm | undefined {
+  if (typeof jwk.alg === 'string') return (SUPPORTED_ALGORITHMS as readonly string[]).includes(jwk.alg) ? (jwk.alg as Algorithm) : undefined;
+  if (jwk.kty === 'RSA') return 'RS256';
+  if (jwk.kty === 'EC') return jwk.crv === 'P-256' ? 'ES256' : jwk.crv === 'P-384' ? 'ES384' : jwk.crv === 'P-521' ? 'ES512' : undefined;
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
+  return undefined;
 }
 
 /**
@@ -133,6 +142,14 @@ export class RemoteKeySource implements KeySource {
       await this.set().reload();
     } catch (err) {
       throw translate(err);
+    }
+    // Import each published key now too, so the first request finds it ready (importing is the other
+    // first-call cost). A key that does not import is simply left to the request that names it. Only
+    // inside the cooldown, where a lookup that finds nothing cannot make jose fetch again.
+    if (!this.set().coolingDown) return;
+    for (const jwk of this.lastGood.jwks?.keys ?? []) {
+      const alg = likelyAlgorithm(jwk);
+      if (alg && typeof jwk.kid === 'string') await this.keysFor(alg, jwk.kid).catch(() => undefined);
     }
   }
 

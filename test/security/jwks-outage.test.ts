@@ -158,6 +158,14 @@ describe('JWKS prefetch at init', () => {
     expect(jwks.requests).toBe(1);
   });
 
+  it('the prefetch also imports the published keys, so the first lookup is answered without waiting', async () => {
+    const keys = new RemoteKeySource(jwks.url);
+    expect(keys.cachedKeysFor('ES256', known.kid)).toBeUndefined();
+    await keys.prefetch();
+    expect(keys.cachedKeysFor('ES256', known.kid)).toHaveLength(1);
+    expect(jwks.requests).toBe(1);
+  });
+
   it('a request arriving while the prefetch is under way joins it instead of fetching again', async () => {
     jwks.delayMs = 300;
     const a = testAuthorizer({ env: testEnv(jwks.url), replayStore: new MemoryReplayStore() });
