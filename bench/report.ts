@@ -3,6 +3,7 @@ import { cpus, totalmem, platform, release, arch } from 'node:os';
 import { BREAKDOWN_LAYERS, type BreakdownResult } from './breakdown.js';
 import type { ColdStartResult } from './cold-start.js';
 import { topPackages } from './cold-start.js';
+import { renderFirstRequest, type FirstRequestResult } from './first-request.js';
 import type { FloodScenario } from './jwks-flood.js';
 import type { SingleUseResult } from './single-use.js';
 import { SINGLE_USE_VARIANTS } from './single-use.js';
@@ -29,6 +30,7 @@ export interface Report {
   readonly singleUse: SingleUseResult;
   readonly coldStart: ColdStartResult;
   readonly flood: FloodScenario[];
+  readonly firstRequest: FirstRequestResult;
   readonly sink: { writes: number; bytes: number };
 }
 
@@ -239,6 +241,7 @@ export function renderReport(r: Report): string {
     ),
     '',
   );
+  out.push(...renderFirstRequest(r.firstRequest));
   out.push(`Null sink: ${int(r.sink.writes)} log/metric writes, ${int(r.sink.bytes)} bytes serialized and dropped during the run.`, '');
   return out.join('\n');
 }

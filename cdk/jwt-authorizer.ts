@@ -16,7 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, SUPPORTED_ALGORITHMS, type Algorithm } from '../lib/env-names.js';
 import { buildRouteTable } from '../lib/routes.js';
-import { MAX_CLOCK_SKEW_SECONDS, MAX_LIFETIME_LIMIT_SECONDS } from '../lib/config.js';
+import { MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_MAX_STALE_SECONDS, MAX_LIFETIME_LIMIT_SECONDS } from '../lib/config.js';
 import { checkHttpsUrl, checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid } from './prop-checks.js';
 import type { RoutePermission } from './routes.js';
 
@@ -50,6 +50,14 @@ export interface JwtAuthorizerProps {
    * @default - the function uses `<issuer>/.well-known/jwks.json`
    */
   readonly jwksUri?: string;
+
+  /**
+   * How long keys already known keep working when the refresh of the expired JWKS fails
+   * (JWKS_MAX_STALE_SECONDS), 0–86400 s; zero turns this off. A `kid` never seen still needs a
+   * successful fetch.
+   * @default - the function's default, one hour
+   */
+  readonly jwksMaxStale?: Duration;
 
   /**
    * API Gateway stage name → the audience (or audiences) a token for that stage must carry
@@ -264,6 +272,7 @@ export class JwtAuthorizer extends Construct {
       checkHttpsUrl('issuer', props.issuer);
     }
     if (props.jwksUri !== undefined) checkHttpsUrl('jwksUri', props.jwksUri);
+    if (props.jwksMaxStale !== undefined) checkInteger('jwksMaxStale (seconds)', props.jwksMaxStale.toSeconds(), 0, MAX_JWKS_MAX_STALE_SECONDS);
 
     const stages = Object.entries(props.audienceByStage);
     if (stages.length === 0) invalid('audienceByStage must name at least one stage');
@@ -365,6 +374,7 @@ export class JwtAuthorizer extends Construct {
       POWERTOOLS_LOG_LEVEL: logLevel,
     };
     if (props.jwksUri !== undefined) environment[ENV.jwksUri] = props.jwksUri;
+    if (props.jwksMaxStale !== undefined) environment[ENV.jwksMaxStaleSeconds] = String(props.jwksMaxStale.toSeconds());
     if (props.tokenTypes !== undefined) environment[ENV.tokenTypes] = props.tokenTypes.join(',');
     if (this.table) environment[ENV.replayTableName] = this.table.tableName;
     checkWithFunctionConfig(environment);

@@ -11,6 +11,8 @@ import { buildRouteTable, type RouteTable } from './routes.js';
 export interface AuthorizerConfig {
   readonly issuer: string;
   readonly jwksUri: string;
+  /** How long known keys outlive a failed refresh of an expired JWKS (stale-if-error); 0 = off. */
+  readonly jwksMaxStaleSeconds: number;
   /** Stage name → accepted audiences (a token needs one of them). */
   readonly audienceByStage: ReadonlyMap<string, readonly string[]>;
   readonly audienceClaim: 'aud' | 'client_id';
@@ -29,6 +31,9 @@ export interface AuthorizerConfig {
 
 /** Upper bound of CLOCK_SKEW_SECONDS. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
+/** Default and upper bound of JWKS_MAX_STALE_SECONDS (one hour; one day). */
+export const DEFAULT_JWKS_MAX_STALE_SECONDS = 3600;
+export const MAX_JWKS_MAX_STALE_SECONDS = 86400;
 /** Upper bound of MAX_TOKEN_LIFETIME_SECONDS (30 days). */
 export const MAX_LIFETIME_LIMIT_SECONDS = 30 * 86400;
 
@@ -209,6 +214,7 @@ function jwksUrlProblem(text: string): string | undefined {
 const PARSERS = {
   [ENV.issuer]: issuer,
   [ENV.jwksUri]: optionalText,
+  [ENV.jwksMaxStaleSeconds]: integerIn(0, MAX_JWKS_MAX_STALE_SECONDS, DEFAULT_JWKS_MAX_STALE_SECONDS),
   [ENV.audienceByStage]: audienceByStage,
   [ENV.audienceClaim]: oneOf(['aud', 'client_id'], 'aud'),
   [ENV.algorithms]: algorithms,
@@ -255,6 +261,7 @@ const schema = z.pipe(
     return Object.freeze({
       issuer: iss,
       jwksUri: jwksProblem ? '' : new URL(jwksUri).href,
+      jwksMaxStaleSeconds: v[ENV.jwksMaxStaleSeconds],
       audienceByStage: v[ENV.audienceByStage],
       audienceClaim: v[ENV.audienceClaim],
       algorithms: v[ENV.algorithms],

@@ -5,7 +5,8 @@
 import { AuthError, toAuthError } from './errors.js';
 import type { AuthorizerConfig } from './config.js';
 import { eventKind, extractRequest, extractToken, type AuthRequest } from './extract-request.js';
-import type { KeySource } from './key-source.js';
+import type { CallLimits } from './deadline.js';
+import type { KeyLookup, KeySource } from './key-source.js';
 import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
 import { MAX_PATH_LENGTH, splitPath, templateMatches, type Route } from './routes.js';
 import { permits, readScopes } from './scopes.js';
@@ -24,6 +25,8 @@ export interface Decision {
   readonly kid: string | undefined;
   /** `replayKey(iss, jti)` once the token verified: the log's only trace of the `jti`. */
   readonly replayKey: string | undefined;
+  /** True when the key came from a JWKS whose refresh failed (stale-if-error, §3.3). */
+  readonly jwksStale?: boolean | undefined;
 }
 
 /** What a decision depends on, built once per cold start. */
@@ -49,8 +52,9 @@ export function governingRoute(config: AuthorizerConfig, request: AuthRequest): 
 /**
  * Decides one authorizer event. Never throws: every failure is a `Decision` with an `AuthError`.
  * @param now seconds since the epoch
+ * @param limits the request's deadline: every wait (JWKS, replay table) ends by it with a 500
  */
-export async function decide(event: unknown, deps: DecideDeps, now: number): Promise<Decision> {
+export async function decide(event: unknown, deps: DecideDeps, now: number, limits: CallLimits = {}): Promise<Decision> {
   const { config } = deps;
   let request: AuthRequest | undefined;
   let token: VerifiedToken | undefined;
@@ -59,6 +63,7 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
   let key: string | undefined;
   let kid: string | undefined;
   let error: AuthError | undefined;
+  const lookup: KeyLookup = { deadline: limits.deadline };
   try {
     const kind = eventKind(event);
     const raw = extractToken(event, kind);
@@ -69,7 +74,7 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     const prepared = prepareToken(raw, config);
     kid = prepared.kid;
     // Cached keys come without a promise: the warm path stays synchronous up to the replay store.
-    const candidates = candidateKeys(deps.keys, prepared);
+    const candidates = candidateKeys(deps.keys, prepared, lookup);
     token = verifyPrepared(prepared, Array.isArray(candidates) ? candidates : await candidates, { audiences, now }, config);
     key = replayKey(token.iss, token.jti);
     scopes = readScopes(token.payload, config.scopeClaims);
@@ -80,11 +85,11 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     if (config.replayProtection === 'single-use') {
       if (!deps.replayStore) throw new AuthError('INTERNAL', 'single-use mode without a replay store');
       const expiresAt = recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds);
-      const verdict = await deps.replayStore.commit({ records: [{ kind: 'token', key, expiresAt }] }, now);
+      const verdict = await deps.replayStore.commit({ records: [{ kind: 'token', key, expiresAt }] }, now, limits);
       if (verdict !== 'ok') throw new AuthError('TOKEN_REPLAYED', 'token was used before');
     }
   } catch (err) {
     error = toAuthError(err);
   }
-  return { allowed: error === undefined, error, request, token, scopes, route, kid, replayKey: key };
+  return { allowed: error === undefined, error, request, token, scopes, route, kid, replayKey: key, jwksStale: lookup.stale };
 }

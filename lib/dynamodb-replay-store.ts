@@ -3,6 +3,7 @@
  * (up to days), so the condition itself re-checks expiry instead of trusting TTL.
  */
 import { ConditionalCheckFailedException, PutItemCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { waitBudget, type CallLimits } from './deadline.js';
 import { AuthError } from './errors.js';
 import type { ReplayStore, StorePlan, StoreVerdict } from './replay-store.js';
 
@@ -24,8 +25,8 @@ export class DynamoDbReplayStore implements ReplayStore {
   /**
    * @param client created once per cold start, with bounded timeouts and retries
    * @param tableName the replay table
-   * @param timeoutMs deadline of one write, retries included: the SDK's requestTimeout does not cover a
-   *   response body that trickles in, so the store bounds the whole call itself
+   * @param timeoutMs longest wait of one write, retries included, shortened to the request's deadline: the
+   *   SDK's requestTimeout does not cover a response body that trickles in, so the store bounds the whole call itself
    */
   constructor(
     private readonly client: DynamoDBClient,
@@ -33,17 +34,17 @@ export class DynamoDbReplayStore implements ReplayStore {
     private readonly timeoutMs = 3500,
   ) {}
 
-  async commit(plan: StorePlan, now: number): Promise<StoreVerdict> {
+  async commit(plan: StorePlan, now: number, limits: CallLimits = {}): Promise<StoreVerdict> {
     const [record, ...more] = plan.records;
     if (!record) return 'ok';
     // Several records and revocation checks need a transaction (being built); until then, fail closed.
     if (more.length > 0 || plan.revocation) throw new AuthError('REPLAY_STORE_UNAVAILABLE', 'this plan is not supported yet');
-    const first = await this.recordFirstUse(record.key, record.expiresAt, now);
+    const first = await this.recordFirstUse(record.key, record.expiresAt, now, waitBudget(limits.deadline, this.timeoutMs, Date.now()));
     return first ? 'ok' : record.kind === 'token' ? 'token-replayed' : 'proof-replayed';
   }
 
-  private async recordFirstUse(key: string, expiresAt: number, now: number): Promise<boolean> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
+  private async recordFirstUse(key: string, expiresAt: number, now: number, timeoutMs: number): Promise<boolean> {
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
       const sent = this.client.send(
         new PutItemCommand({

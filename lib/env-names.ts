@@ -5,6 +5,7 @@
 export const ENV = {
   issuer: 'JWT_ISSUER',
   jwksUri: 'JWKS_URI',
+  jwksMaxStaleSeconds: 'JWKS_MAX_STALE_SECONDS',
   audienceByStage: 'AUDIENCE_BY_STAGE',
   audienceClaim: 'AUDIENCE_CLAIM',
   algorithms: 'JWT_ALGORITHMS',

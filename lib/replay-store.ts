@@ -4,6 +4,7 @@
  * round trip. Record keys are SHA-256 hashes, so a hostile or huge claim never reaches DynamoDB as-is.
  */
 import { hash } from 'node:crypto';
+import type { CallLimits } from './deadline.js';
 
 /** A single-use record: accepted once, refused again until `expiresAt` has passed. */
 export interface UseRecord {
@@ -42,8 +43,9 @@ export interface ReplayStore {
    * Carries out the plan in one round trip. Resolves with the verdict; rejects with an `AuthError`
    * (`REPLAY_STORE_UNAVAILABLE`) on any other failure, which the caller answers with 500.
    * @param now epoch seconds
+   * @param limits the request's deadline: the store stops waiting by then (`REPLAY_STORE_UNAVAILABLE`)
    */
-  commit(plan: StorePlan, now: number): Promise<StoreVerdict>;
+  commit(plan: StorePlan, now: number, limits?: CallLimits): Promise<StoreVerdict>;
 }
 
 /** SHA-256 over length-prefixed parts, so no two different tuples share a key. */

@@ -8,7 +8,7 @@ import type { Algorithm } from './env-names.js';
 import type { AuthorizerConfig } from './config.js';
 import { normalizeTyp } from './config.js';
 import { decodeJsonPart, decodeSignature, signedBytes, splitJws } from './decode-jwt.js';
-import type { KeySource } from './key-source.js';
+import type { KeyLookup, KeySource } from './key-source.js';
 
 /** The claims the authorizer relies on, all verified. */
 export interface VerifiedToken {
@@ -228,10 +228,10 @@ export function verifyPrepared(prepared: PreparedToken, candidates: readonly Key
 
 /**
  * The candidate keys for a prepared token: the key source's cached answer when it has a current one (an
- * array, no promise, so the warm path never waits), otherwise its lookup.
+ * array, no promise, so the warm path never waits), otherwise its lookup (bounded by `lookup.deadline`).
  */
-export function candidateKeys(keys: KeySource, prepared: PreparedToken): readonly KeyObject[] | Promise<readonly KeyObject[]> {
-  return keys.cachedKeysFor?.(prepared.alg, prepared.kid) ?? keys.keysFor(prepared.alg, prepared.kid);
+export function candidateKeys(keys: KeySource, prepared: PreparedToken, lookup?: KeyLookup): readonly KeyObject[] | Promise<readonly KeyObject[]> {
+  return keys.cachedKeysFor?.(prepared.alg, prepared.kid) ?? keys.keysFor(prepared.alg, prepared.kid, lookup);
 }
 
 /** Verifies signature and claims; throws `AuthError` on any failure. */

@@ -15,6 +15,7 @@ import { jtiFingerprint, type ReplayStore } from '../../lib/replay-store.js';
 import { INTERNAL, respond, UNAUTHORIZED, type AuthorizerResponse, type ResponseNotes } from '../../lib/respond.js';
 import { DecisionLog, type DecisionFields } from './decision-log.js';
 import { boundedDynamoClient } from './dynamo-client.js';
+import { requestDeadline } from './request-deadline.js';
 
 /** Everything a test or the local gateway may replace; the environment is the only required input. */
 export interface AuthorizerOptions {
@@ -32,6 +33,8 @@ export interface AuthorizerOptions {
 /** The Lambda handler type: an authorizer event in, a policy or simple response out. */
 export type AuthorizerHandler = ((event: unknown, context: Context) => Promise<AuthorizerResponse>) & {
   readonly config: AuthorizerConfig;
+  /** Settles (never rejects) when the JWKS prefetch started at init has succeeded or failed. */
+  readonly keysPrefetched: Promise<void>;
 };
 
 type Outcome = 'allow' | 'unauthorized' | 'forbidden' | 'internal';
@@ -69,6 +72,7 @@ export function decisionFields(decision: Decision, notes: ResponseNotes, threw: 
     sub: decision.token?.sub,
     jtiHash: decision.replayKey ? jtiFingerprint(decision.replayKey) : undefined,
     underGranted: notes.underGranted?.length ? notes.underGranted : undefined,
+    jwksStale: decision.jwksStale || undefined,
     cause: outcome === 'internal' ? causeOf(decision) : undefined,
   };
 }
@@ -90,7 +94,8 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
       metrics: env['POWERTOOLS_METRICS_DISABLED'] !== 'true',
       level: env['POWERTOOLS_LOG_LEVEL'],
     });
-  const keys = options.keys ?? new RemoteKeySource(config.jwksUri);
+  const keys = options.keys ?? new RemoteKeySource(config.jwksUri, { maxStaleMs: config.jwksMaxStaleSeconds * 1000 });
+  const keysPrefetched = prefetchKeys(keys, log);
   let replayStore = options.replayStore;
   if (!replayStore && config.replayProtection === 'single-use') {
     replayStore = new DynamoDbReplayStore(options.dynamoClient ?? boundedDynamoClient(), config.replayTableName!);
@@ -100,7 +105,8 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
   const clock = options.clock ?? Date.now;
 
   const authorize = async (event: unknown, context: Context): Promise<AuthorizerResponse> => {
-    const decision = await decide(event, deps, Math.floor(clock() / 1000));
+    // Real time, not `clock`: the deadline bounds waits, and tests fix `clock` at a token's time.
+    const decision = await decide(event, deps, Math.floor(clock() / 1000), { deadline: requestDeadline(context, Date.now()) });
     const notes: ResponseNotes = {};
     let response: AuthorizerResponse;
     try {
@@ -115,7 +121,34 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
 
   // middy's early-timeout timer would cost a timer per call; API Gateway and Lambda bound the call.
   const handler = middy(authorize, { timeoutEarlyInMillis: 0 }).use(failClosed(log));
-  return Object.assign((event: unknown, context: Context) => handler(event, context), { config });
+  return Object.assign((event: unknown, context: Context) => handler(event, context), { config, keysPrefetched });
+}
+
+/**
+ * Starts loading the JWKS during init so the first request does not wait for it. Never fails init and
+ * never leaves a rejection unhandled: a failure is logged once and the first request fetches again.
+ */
+function prefetchKeys(keys: KeySource, log: DecisionLog): Promise<void> {
+  if (!keys.prefetch) return Promise.resolve();
+  try {
+    return keys.prefetch().catch((err: unknown) => logPrefetchFailure(log, err));
+  } catch (err) {
+    logPrefetchFailure(log, err);
+    return Promise.resolve();
+  }
+}
+
+function logPrefetchFailure(log: DecisionLog, err: unknown): void {
+  try {
+    const code = (err as { code?: unknown })?.code;
+    const cause = (err as { cause?: { name?: unknown } })?.cause?.name;
+    log.note('WARN', 'JWKS prefetch at init failed; the first request fetches it', {
+      reason: typeof code === 'string' ? code : 'JWKS_UNAVAILABLE',
+      ...(typeof cause === 'string' ? { cause: cause.slice(0, 100) } : {}),
+    });
+  } catch {
+    // A broken log must not turn a failed prefetch into a failed init.
+  }
 }
 
 /**

@@ -21,6 +21,8 @@ export interface DecisionFields {
   /** A prefix of the replay key (a SHA-256), never the raw `jti`. */
   readonly jtiHash?: string | undefined;
   readonly underGranted?: readonly string[] | undefined;
+  /** The key came from a JWKS whose refresh failed (stale-if-error); also counted as `JwksStale`. */
+  readonly jwksStale?: true | undefined;
   readonly cause?: Readonly<Record<string, string>> | undefined;
 }
 
@@ -47,6 +49,8 @@ export class DecisionLog {
   private readonly write: (line: string) => void;
   /** The EMF directive, the same for every line. */
   private readonly emf: string | undefined;
+  /** The EMF directive of a line whose key came from a stale JWKS: one more metric. */
+  private readonly emfStale: string | undefined;
   private coldStart = true;
   /** `toISOString()` costs more than the rest of the line; it is redone only when the second changes. */
   private isoSecond = -1;
@@ -56,10 +60,17 @@ export class DecisionLog {
     this.service = options.serviceName || 'jwt-authorizer';
     this.threshold = LEVELS[(options.level ?? 'INFO').toUpperCase()] ?? LEVELS['INFO']!;
     this.write = options.write ?? ((line) => void process.stdout.write(line));
-    this.emf =
-      options.metrics === false
-        ? undefined
-        : JSON.stringify([{ Namespace: options.namespace || 'JwtAuthorizer', Dimensions: [['service', 'outcome', 'reason']], Metrics: [{ Name: 'Decision', Unit: 'Count' }] }]);
+    const directive = (metrics: readonly string[]) =>
+      JSON.stringify([{ Namespace: options.namespace || 'JwtAuthorizer', Dimensions: [['service', 'outcome', 'reason']], Metrics: metrics.map((Name) => ({ Name, Unit: 'Count' })) }]);
+    this.emf = options.metrics === false ? undefined : directive(['Decision']);
+    this.emfStale = options.metrics === false ? undefined : directive(['Decision', 'JwksStale']);
+  }
+
+  /** Writes a line that is not a decision (e.g. the JWKS prefetch at init failed); no metric. */
+  note(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: Readonly<Record<string, string>>): void {
+    if (LEVELS[level]! < this.threshold) return;
+    const now = Date.now();
+    this.write(`${JSON.stringify({ service: this.service, level, message, timestamp: this.timestamp(now), ...fields })}\n`);
   }
 
   /** `now` as an ISO 8601 UTC timestamp with milliseconds. */
@@ -93,10 +104,15 @@ export class DecisionLog {
       if (fields.sub !== undefined) line += `,"sub":${JSON.stringify(fields.sub)}`;
       if (fields.jtiHash !== undefined) line += `,"jtiHash":${JSON.stringify(fields.jtiHash)}`;
       if (fields.underGranted !== undefined) line += `,"underGranted":${JSON.stringify(fields.underGranted)}`;
+      if (fields.jwksStale) line += `,"jwksStale":true`;
       if (fields.cause !== undefined) line += `,"cause":${JSON.stringify(fields.cause)}`;
     }
     this.coldStart = false;
-    if (this.emf) line += `,"_aws":{"Timestamp":${now},"CloudWatchMetrics":${this.emf}},"Decision":1`;
+    if (this.emf) {
+      line += fields.jwksStale
+        ? `,"_aws":{"Timestamp":${now},"CloudWatchMetrics":${this.emfStale}},"Decision":1,"JwksStale":1`
+        : `,"_aws":{"Timestamp":${now},"CloudWatchMetrics":${this.emf}},"Decision":1`;
+    }
     this.write(`${line}}\n`);
   }
 }

@@ -20,7 +20,7 @@ afterAll(removeOutdirs);
 /** Every variable the function gets: the ENV contract plus Powertools and Node options. */
 const EXTRA_VARS = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL'];
 /** Variables of optional features the demo stage leaves at their defaults. */
-const OPTIONAL_VARS = new Set<string>([ENV.dpopMode, ENV.dpopAlgorithms, ENV.dpopProofMaxAgeSeconds, ENV.dpopOrigins, ENV.trustedIssuers, ENV.requiredClaims, ENV.revocation]);
+const OPTIONAL_VARS = new Set<string>([ENV.jwksMaxStaleSeconds, ENV.dpopMode, ENV.dpopAlgorithms, ENV.dpopProofMaxAgeSeconds, ENV.dpopOrigins, ENV.trustedIssuers, ENV.requiredClaims, ENV.revocation]);
 
 let dev: { app: App; stack: AuthorizerStack; template: Template };
 let prod: { app: App; stack: AuthorizerStack; template: Template };

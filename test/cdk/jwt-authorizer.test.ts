@@ -60,6 +60,7 @@ describe('JwtAuthorizer props validation', () => {
     ['no routes', { routes: [] }, /routes must list at least one route/],
     ['malformed route', { routes: [{ route: 'GET orders', scopes: [] }] }, /routes: route "GET orders": path must start with "\/"/],
     ['duplicate route', { routes: [{ route: 'GET /a/{x}', scopes: [] }, { route: 'GET /a/{y}', scopes: [] }] }, /routes: route "GET \/a\/\{y\}" is listed twice/],
+    ['a JWKS stale window above one day', { jwksMaxStale: Duration.hours(25) }, /jwksMaxStale \(seconds\) must be a whole number from 0 to 86400/],
     ['timeout above 10 s', { timeout: Duration.seconds(15) }, /timeout \(seconds\) must be a whole number from 1 to 10/],
     ['cache above one hour', { replayProtection: 'off', resultsCacheTtl: Duration.hours(2) }, /resultsCacheTtl \(seconds\) must be a whole number from 0 to 3600/],
     ['unknown REST type', { restAuthorizerType: 'BASIC' as never }, /restAuthorizerType must be one of 'TOKEN', 'REQUEST'/],
@@ -96,6 +97,15 @@ describe('JwtAuthorizer in single-use mode (defaults)', () => {
     const env = (fn.Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables;
     expect(referencedId(env['REPLAY_TABLE_NAME'])).toBe(tableId);
     expect(env['REPLAY_PROTECTION']).toBe('single-use');
+  });
+
+  it('leaves JWKS_MAX_STALE_SECONDS to the function by default, and passes jwksMaxStale in seconds', () => {
+    const [, fn] = authorizerFunction(template);
+    expect((fn.Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables).not.toHaveProperty('JWKS_MAX_STALE_SECONDS');
+    const other = bareStack();
+    make({ jwksMaxStale: Duration.minutes(15) }, other);
+    const [, otherFn] = authorizerFunction(Template.fromStack(other));
+    expect((otherFn.Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables['JWKS_MAX_STALE_SECONDS']).toBe('900');
   });
 
   it('exposes its parts', () => {

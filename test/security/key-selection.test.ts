@@ -38,29 +38,35 @@ afterEach(() => {
   expect(evil.requests).toBe(0);
 });
 
-const auth = () => testAuthorizer({ env: testEnv(jwks.url), replayStore: new MemoryReplayStore() });
+/** An authorizer as a cold start leaves it: the JWKS prefetch at init has settled (no fetch in flight). */
+const coldAuth = () => testAuthorizer({ env: testEnv(jwks.url), replayStore: new MemoryReplayStore() });
+const auth = async () => {
+  const a = coldAuth();
+  await a.authorizer.keysPrefetched;
+  return a;
+};
 
 describe('keys named by the token are never fetched or used', () => {
   it('control: the victim key verifies', async () => {
-    await expectDecision(auth(), bearer(forge(victim, header(victim), claims())), 'allow', 'OK');
+    await expectDecision(await auth(), bearer(forge(victim, header(victim), claims())), 'allow', 'OK');
   });
   it('embedded jwk with the attacker key and the attacker kid', async () => {
     const token = forge(attacker, header(attacker, { jwk: attacker.publicJwk }), claims());
-    await expectDecision(auth(), bearer(token), 'unauthorized', 'KEY_NOT_FOUND');
+    await expectDecision(await auth(), bearer(token), 'unauthorized', 'KEY_NOT_FOUND');
   });
   it('embedded jwk with the attacker key under the victim kid', async () => {
     const token = forge(attacker, header(attacker, { kid: victim.kid, jwk: { ...attacker.publicJwk, kid: victim.kid } }), claims());
-    await expectDecision(auth(), bearer(token), 'unauthorized', 'SIGNATURE_INVALID');
+    await expectDecision(await auth(), bearer(token), 'unauthorized', 'SIGNATURE_INVALID');
   });
   it('embedded jwk without any kid', async () => {
     const token = forge(attacker, { alg: 'ES256', typ: 'JWT', jwk: attacker.publicJwk }, claims());
-    await expectDecision(auth(), bearer(token), 'unauthorized', 'SIGNATURE_INVALID');
+    await expectDecision(await auth(), bearer(token), 'unauthorized', 'SIGNATURE_INVALID');
   });
   for (const member of ['jku', 'x5u']) {
     it(`${member} pointing at the attacker's JWKS server (which receives zero requests)`, async () => {
       for (const kid of [attacker.kid, victim.kid]) {
         const token = forge(attacker, header(attacker, { kid, [member]: evil.url }), claims());
-        const a = auth();
+        const a = await auth();
         await expectDecision(a, bearer(token), 'unauthorized');
       }
       expect(evil.requests).toBe(0);
@@ -68,14 +74,14 @@ describe('keys named by the token are never fetched or used', () => {
   }
   it('jku and x5u on a token that is otherwise valid change nothing (the JWKS is still the configured one)', async () => {
     const token = forge(victim, header(victim, { jku: evil.url, x5u: evil.url }), claims());
-    await expectDecision(auth(), bearer(token), 'allow', 'OK');
+    await expectDecision(await auth(), bearer(token), 'allow', 'OK');
     expect(jwks.requests).toBe(1);
   });
   it('x5c with the attacker key (as DER) is ignored', async () => {
     const der = (publicKeyForms(attacker.publicKey)['der'] as Buffer).toString('base64');
     for (const kid of [attacker.kid, victim.kid]) {
       const token = forge(attacker, header(attacker, { kid, x5c: [der] }), claims());
-      await expectDecision(auth(), bearer(token), 'unauthorized');
+      await expectDecision(await auth(), bearer(token), 'unauthorized');
     }
   });
 });
@@ -84,7 +90,7 @@ describe('hostile kid values', () => {
   const unknownStrings = ['../../etc/passwd', "' OR 1=1 --", '$(rm -rf /)', '%00', '{"$ne":null}', '*', 'victim-1\u0000', 'VICTIM-1', 'victim-1 '];
   for (const kid of unknownStrings) {
     it(`kid ${JSON.stringify(kid)} matches nothing`, async () => {
-      await expectDecision(auth(), bearer(forge(attacker, header(attacker, { kid }), claims())), 'unauthorized', 'KEY_NOT_FOUND');
+      await expectDecision(await auth(), bearer(forge(attacker, header(attacker, { kid }), claims())), 'unauthorized', 'KEY_NOT_FOUND');
     });
   }
   const invalid: [string, unknown][] = [
@@ -98,23 +104,24 @@ describe('hostile kid values', () => {
   ];
   for (const [name, kid] of invalid) {
     it(`kid as ${name} is invalid (and the victim's valid signature does not rescue it)`, async () => {
-      const a = auth();
+      const a = await auth();
+      jwks.requests = 0; // the prefetch at init; the request itself must not fetch
       await expectDecision(a, bearer(forge(victim, header(victim, { kid }), claims())), 'unauthorized', 'KID_INVALID');
       expect(jwks.requests).toBe(0);
     });
   }
   it('a 10,000-char kid is refused as too large before anything else', async () => {
-    await expectDecision(auth(), bearer(forge(victim, header(victim, { kid: 'k'.repeat(10_000) }), claims())), 'unauthorized', 'TOKEN_TOO_LARGE');
+    await expectDecision(await auth(), bearer(forge(victim, header(victim, { kid: 'k'.repeat(10_000) }), claims())), 'unauthorized', 'TOKEN_TOO_LARGE');
   });
   it('a 257-char kid fits the token limit and is refused as invalid', async () => {
-    await expectDecision(auth(), bearer(forge(victim, header(victim, { kid: 'k'.repeat(257) }), claims())), 'unauthorized', 'KID_INVALID');
+    await expectDecision(await auth(), bearer(forge(victim, header(victim, { kid: 'k'.repeat(257) }), claims())), 'unauthorized', 'KID_INVALID');
   });
 });
 
 describe('rotation and refetch limits', () => {
   it('a rotated key is accepted after exactly one refetch once the cooldown has passed', async () => {
     const next = generateKey('ES256', 'victim-2');
-    const a = auth();
+    const a = await auth();
     await expectDecision(a, bearer(forge(victim, header(victim), claims())), 'allow', 'OK');
     expect(jwks.requests).toBe(1);
     jwks.body = { keys: [next.publicJwk] };
@@ -127,14 +134,14 @@ describe('rotation and refetch limits', () => {
   });
   it('inside the cooldown an unknown kid does not refetch', async () => {
     const next = generateKey('ES256', 'victim-3');
-    const a = auth();
+    const a = await auth();
     await expectDecision(a, bearer(forge(victim, header(victim), claims())), 'allow', 'OK');
     jwks.body = { keys: [next.publicJwk] };
     await expectDecision(a, bearer(forge(next, header(next), claims())), 'unauthorized', 'KEY_NOT_FOUND');
     expect(jwks.requests).toBe(1);
   });
   it('a flood of 200 random kids causes at most one JWKS fetch per cooldown', async () => {
-    const a = auth();
+    const a = await auth();
     await expectDecision(a, bearer(forge(victim, header(victim), claims())), 'allow', 'OK');
     const flood = async () => {
       for (let i = 0; i < 100; i++) {
@@ -155,7 +162,8 @@ describe('rotation and refetch limits', () => {
   it('concurrent unknown-kid requests on a cold start coalesce into one fetch', async () => {
     jwks.delayMs = 200;
     try {
-      const a = auth();
+      // The 30 requests arrive while the init prefetch is in flight and join it.
+      const a = coldAuth();
       const results = await Promise.all(
         Array.from({ length: 30 }, (_, i) => classify(a.invoke, bearer(forge(attacker, header(attacker, { kid: `cold-${i}` }), claims())))),
       );
@@ -166,7 +174,7 @@ describe('rotation and refetch limits', () => {
     }
   });
   it('concurrent unknown-kid requests after the cooldown coalesce into one refetch', async () => {
-    const a = auth();
+    const a = await auth();
     await expectDecision(a, bearer(forge(victim, header(victim), claims())), 'allow', 'OK');
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 31_000);

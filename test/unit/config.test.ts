@@ -37,6 +37,15 @@ describe('parseConfig', () => {
     expect(config.audienceByStage.get('dev')).toEqual(['api-dev']);
   });
 
+  it('reads JWKS_MAX_STALE_SECONDS: default 3600, 0 turns stale-if-error off, at most 86400', () => {
+    expect(parseConfig(base).jwksMaxStaleSeconds).toBe(3600);
+    expect(parseConfig({ ...base, JWKS_MAX_STALE_SECONDS: '0' }).jwksMaxStaleSeconds).toBe(0);
+    expect(parseConfig({ ...base, JWKS_MAX_STALE_SECONDS: '86400' }).jwksMaxStaleSeconds).toBe(86400);
+    for (const bad of ['86401', '-1', '1.5', 'one hour', '3600s']) {
+      expect(error({ JWKS_MAX_STALE_SECONDS: bad })).toBe('Invalid configuration: JWKS_MAX_STALE_SECONDS: must be a whole number from 0 to 86400');
+    }
+  });
+
   it('is frozen', () => {
     const config = parseConfig(base);
     expect(Object.isFrozen(config)).toBe(true);
