@@ -14,13 +14,14 @@ import { applyLambdaEnv, loadHandler, localAuthorizerEnv } from './lambda-env.js
 import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
-import { LOCAL_ROUTES } from './routes.js';
+import { LOCAL_ROUTES, type RoutePermission } from './routes.js';
 import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, dataPaths } from './settings.js';
 import { loadOrCreateKey } from './signing-key.js';
 import { acquireLock, removeState, writeState } from './state.js';
 import { allowedExpectation, moreTokensLine } from './hints.js';
 import { scriptArgs } from './script-args.js';
 import { userAuthorizerEnv } from './user-env.js';
+import { ENV } from '../lib/env-names.js';
 
 const EVENT_LABEL = {
   'rest-token': 'REST API, TOKEN authorizer',
@@ -30,9 +31,9 @@ const EVENT_LABEL = {
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-function routeLines(): string[] {
-  const width = Math.max(...LOCAL_ROUTES.map((r) => r.route.length));
-  return LOCAL_ROUTES.map((r) => {
+function routeLines(routes: readonly RoutePermission[]): string[] {
+  const width = Math.max(...routes.map((r) => r.route.length));
+  return routes.map((r) => {
     const scopes = r.scopes.length ? r.scopes.join(' ') : '(any valid token)';
     return `  ${r.route.padEnd(width)}   ${scopes}${r.route === '$connect' ? '   (WebSocket; for npm run invoke only)' : ''}`;
   });
@@ -118,7 +119,7 @@ async function main(options: StartOptions): Promise<void> {
     out(`  API Gateway   ${gateway.url}/<stage>/<path>   stages: ${stages}`);
     out();
     out('Route table (ROUTE_PERMISSIONS: route → scopes required):');
-    routeLines().forEach((line) => out(line));
+    routeLines(user ? (JSON.parse(user.env[ENV.routePermissions] ?? '[]') as RoutePermission[]) : LOCAL_ROUTES).forEach((line) => out(line));
     out();
     out(`A token for sub "${DEMO_TOKEN.sub}", scope "${DEMO_TOKEN.scope}", stage ${DEMO_TOKEN.stage}, valid ${DEMO_TOKEN.ttl} s:`);
     out();
