@@ -40,6 +40,8 @@ export function userAuthorizerEnv(base: Readonly<Record<string, string>>, file: 
     } else ignored.push(name);
   }
   if (used.length === 0) throw new LocalError(`--env-file ${label} sets none of the authorizer's variables (${[...AUTHORIZER_NAMES].slice(0, 4).join(', ')}, …)`);
+  used.sort();
+  ignored.sort();
   notes.push(`configuration from ${label}: ${used.join(', ')}`);
   if (ignored.length) notes.push(`ignored from ${file}: ${ignored.join(', ')} (the local stack runs its own replay table; use --replay for REPLAY_PROTECTION)`);
   if (env[ENV.issuer] !== base[ENV.issuer]) {
