@@ -1,4 +1,5 @@
 /** Command-line options of `npm start`, parsed with node:util and checked; problems are `UsageError`s. */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 import { EVENT_MODES, type EventMode } from './events.js';
@@ -94,5 +95,7 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
   if (new Set(fixed).size !== fixed.length) throw new UsageError('--port, --issuer-port and --dynamo-port must differ');
   const envFile = str('env-file');
   if (envFile !== undefined && envFile.trim() === '') throw new UsageError('--env-file must not be empty');
+  // Checked here, before any port is taken, so a typo in the path is the one thing reported.
+  if (envFile !== undefined && !existsSync(envFile)) throw new UsageError(`--env-file ${envFile}: no such file`);
   return { ...ports, event: event as EventMode, upstream, replay, dataDir, envFile, fn: str('function'), help: values['help'] === true };
 }

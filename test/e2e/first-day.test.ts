@@ -61,7 +61,7 @@ describe('--env-file on the npm scripts (Node 20 reads --env-file itself unless 
   });
 
   it('npm start reports a missing --env-file itself, exit 2', async () => {
-    const r = await npmRun('start', ['--env-file', '/tmp/does-not-exist-15.env', '--port', '0']);
+    const r = await npmRun('start', ['--env-file', '/tmp/does-not-exist-15.env', '--port', '0', '--issuer-port', '0', '--dynamo-port', '0', '--data-dir', tempDir()]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error: --env-file /tmp/does-not-exist-15.env: no such file');
   });
