@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: runs every section in one process (cold starts in child processes) and writes
- * bench/RESULTS.md. `--quick` shortens every section for a smoke test (its numbers are not meaningful).
+ * the git-ignored bench/.results/RESULTS.md, or the committed bench/RESULTS.md with `--update-results`
+ * (or BENCH_UPDATE_RESULTS=1). `--quick` shortens every section for a smoke test (its numbers are not meaningful).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBreakdown } from './breakdown.js';
 import { sinkStats } from './common.js';
@@ -12,6 +13,7 @@ import { runColdStart } from './cold-start.js';
 import { runFirstRequest } from './first-request.js';
 import { runJwksFlood } from './jwks-flood.js';
 import { renderReport, targetLines } from './report.js';
+import { resultsFile } from './results-path.js';
 import { runSingleUse } from './single-use.js';
 import { runWarm } from './warm.js';
 
@@ -54,7 +56,8 @@ const report = {
   firstRequest,
   sink: { ...sinkStats },
 };
-const file = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
+const { file, committed } = resultsFile(dirname(fileURLToPath(import.meta.url)), process.argv.slice(2), process.env);
+mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, renderReport(report));
 for (const t of targetLines(report)) log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured} (target ${t.target})`);
-log(`bench: wrote ${file} in ${report.durationSec.toFixed(0)} s`);
+log(`bench: wrote ${file} in ${report.durationSec.toFixed(0)} s${committed ? '' : ' (git-ignored; npm run bench -- --update-results rewrites the committed bench/RESULTS.md)'}`);

@@ -13,9 +13,15 @@ import type { Construct } from 'constructs';
 import { JwtAuthorizer } from './jwt-authorizer.js';
 import { DEMO_ROUTES, httpRoutes, type RoutePermission } from './routes.js';
 import type { StageSettings } from './stages.js';
+import { addCorsGatewayResponses, httpCors, restCors } from './cors.js';
 
 /** The logical id of the authorizer function in every stage's template (used by `sam local invoke`). */
 export const AUTHORIZER_FUNCTION_LOGICAL_ID = 'AuthorizerFunction';
+
+/** The CloudFormation export of a stage's authorizer ARN, for `Fn::ImportValue` in other stacks. */
+export function authorizerArnExportName(stage: string): string {
+  return `JwtAuthorizer-${stage}-AuthorizerFunctionArn`;
+}
 
 /** The stack name of a stage, e.g. `JwtAuthorizer-dev`. */
 export function stackNameOf(stage: string): string {
@@ -129,6 +135,7 @@ export class AuthorizerStack extends Stack {
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
       entry: props.authorizerEntry,
+      provisionedConcurrency: s.provisionedConcurrency,
     });
     // A fixed, readable logical id, so `sam local invoke AuthorizerFunction` and events/env.json stay valid.
     (this.authorizer.function.node.defaultChild as lambda.CfnFunction).overrideLogicalId(AUTHORIZER_FUNCTION_LOGICAL_ID);
@@ -191,7 +198,11 @@ export class AuthorizerStack extends Stack {
         authorizer: this.authorizer.restAuthorizer,
         authorizationType: apigw.AuthorizationType.CUSTOM,
       },
+      // A browser's preflight OPTIONS carries no token: CDK creates these OPTIONS methods with
+      // authorizationType NONE and a mock integration, so preflights never reach the authorizer.
+      defaultCorsPreflightOptions: s.cors ? restCors(s.cors) : undefined,
     });
+    if (s.cors) addCorsGatewayResponses(this.restApi, s.cors.allowOrigins);
     const restIntegration = new apigw.LambdaIntegration(this.backend, { allowTestInvoke: false });
     for (const { method, path } of httpRoutes(routes)) {
       const resource = path === '/' ? this.restApi.root : this.restApi.root.resourceForPath(path);
@@ -232,6 +243,9 @@ export class AuthorizerStack extends Stack {
       apiName: `jwt-authorizer-demo-${s.stageName}`,
       description: `JWT authorizer demo HTTP API (${s.stageName})`,
       createDefaultStage: false,
+      // With corsPreflight set, API Gateway answers every preflight OPTIONS itself, before any route
+      // or authorizer (even under ANY routes).
+      corsPreflight: s.cors ? httpCors(s.cors) : undefined,
     });
     const httpIntegration = new HttpLambdaIntegration('EchoIntegration', this.backend, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
@@ -260,6 +274,11 @@ export class AuthorizerStack extends Stack {
     new CfnOutput(this, 'RestApiUrl', { value: this.restApi.url, description: 'REST API base URL (stage included)' });
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpStage.url, description: 'HTTP API base URL (stage included)' });
     new CfnOutput(this, 'AuthorizerFunctionName', { value: this.authorizer.function.functionName });
+    new CfnOutput(this, 'AuthorizerFunctionArn', {
+      value: this.authorizer.invokeTarget.functionArn,
+      description: 'What an API defined elsewhere (SAM, Terraform, OpenAPI, another CDK app) sets as its Lambda authorizer',
+      exportName: authorizerArnExportName(s.stageName),
+    });
     if (this.authorizer.table) {
       new CfnOutput(this, 'ReplayTableName', { value: this.authorizer.table.tableName, description: 'REPLAY_TABLE_NAME' });
     }

@@ -19,6 +19,7 @@ import { buildRouteTable } from '../lib/routes.js';
 import { MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_MAX_STALE_SECONDS, MAX_LIFETIME_LIMIT_SECONDS } from '../lib/config.js';
 import { checkHttpsUrl, checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid } from './prop-checks.js';
 import type { RoutePermission } from './routes.js';
+import { authorizerTarget, checkProvisionedConcurrency } from './provisioned-concurrency.js';
 
 /** The repository root (this file lives in `cdk/`). */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -189,6 +190,13 @@ export interface JwtAuthorizerProps {
    * @default - `functions/authorizer/handler.ts` of this repository
    */
   readonly entry?: string;
+
+  /**
+   * Pre-initialised execution environments (provisioned concurrency) on a `live` alias, which both
+   * authorizers then invoke; removes cold starts for that many concurrent requests, billed while idle.
+   * @default 0 - none; the authorizers invoke the function itself
+   */
+  readonly provisionedConcurrency?: number;
 }
 
 /**
@@ -240,6 +248,10 @@ export class JwtAuthorizer extends Construct {
   public readonly httpAuthorizer: HttpLambdaAuthorizer;
   /** The result cache TTL both authorizers use. */
   public readonly resultsCacheTtl: Duration;
+  /** The `live` alias with provisioned concurrency; `undefined` without it. */
+  public readonly alias: lambda.Alias | undefined;
+  /** What API Gateway invokes: the alias when there is one, else the function. Export its ARN for APIs defined elsewhere. */
+  public readonly invokeTarget: lambda.IFunction;
 
   private readonly restType: 'TOKEN' | 'REQUEST';
   private restAuthorizerInstance: apigw.TokenAuthorizer | apigw.RequestAuthorizer | undefined;
@@ -308,6 +320,7 @@ export class JwtAuthorizer extends Construct {
       );
     }
     checkInteger('memorySize', memorySize, 128, 10_240);
+    const provisioned = checkProvisionedConcurrency(props.provisionedConcurrency);
     const timeoutSeconds = timeout.toSeconds();
     checkInteger('timeout (seconds)', timeoutSeconds, 1, MAX_TIMEOUT_SECONDS);
 
@@ -412,6 +425,8 @@ export class JwtAuthorizer extends Construct {
       },
     });
 
+    ({ target: this.invokeTarget, alias: this.alias } = authorizerTarget(this.function, provisioned));
+
     if (tracing) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -431,7 +446,7 @@ export class JwtAuthorizer extends Construct {
     const simple = httpApiResponse === 'simple';
     // Simple responses answer for one request only: with caching on, the key holds stage, method and path.
     const identitySource = httpApiIdentitySources(cacheSeconds, simple);
-    this.httpAuthorizer = new PayloadV2HttpLambdaAuthorizer('JwtHttpAuthorizer', this.function, {
+    this.httpAuthorizer = new PayloadV2HttpLambdaAuthorizer('JwtHttpAuthorizer', this.invokeTarget, {
       responseTypes: [simple ? HttpLambdaResponseType.SIMPLE : HttpLambdaResponseType.IAM],
       identitySource,
       resultsCacheTtl,
@@ -452,7 +467,7 @@ export class JwtAuthorizer extends Construct {
     if (this.restType === 'TOKEN') {
       return new apigw.TokenAuthorizer(this, 'RestTokenAuthorizer', {
         authorizerName: 'JwtTokenAuthorizer',
-        handler: this.function,
+        handler: this.invokeTarget,
         identitySource: apigw.IdentitySource.header('Authorization'),
         resultsCacheTtl: this.resultsCacheTtl,
       });
@@ -464,7 +479,7 @@ export class JwtAuthorizer extends Construct {
     ];
     return new apigw.RequestAuthorizer(this, 'RestRequestAuthorizer', {
       authorizerName: 'JwtRequestAuthorizer',
-      handler: this.function,
+      handler: this.invokeTarget,
       identitySources,
       resultsCacheTtl: this.resultsCacheTtl,
     });

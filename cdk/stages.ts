@@ -1,8 +1,8 @@
 /**
  * Per-stage settings of the demo app, in one typed place. Choose a stage with `-c stage=dev|staging|prod`.
  *
- * The values are working placeholders for a first synth: replace the issuer and audiences with your
- * identity provider's before deploying anything real.
+ * The values are placeholders for a first synth. To deploy, put your issuer and audiences in
+ * `config/<stage>.json` (see `stage-config.ts`); this file is never edited for a deployment.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -19,7 +19,7 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** Everything that differs between stages. */
 export interface StageSettings {
   /** The stage name: API Gateway stage name of both APIs and the key of AUDIENCE_BY_STAGE. */
-  readonly stageName: StageName;
+  readonly stageName: string;
   /**
    * Where to deploy. Leave `undefined` for an environment-agnostic stack (the account and region of the
    * CLI credentials at deploy time); synth never looks anything up either way.
@@ -70,6 +70,10 @@ export interface StageSettings {
    * zone already manages it, e.g. when two stages share one account and region.
    */
   readonly manageApiGatewayCloudWatchRole: boolean;
+  /** Provisioned concurrency of the authorizer (0 or absent: none; see `cdk/provisioned-concurrency.ts`). */
+  readonly provisionedConcurrency?: number;
+  /** Browser origins allowed to call the demo APIs; preflights are then answered without the authorizer. */
+  readonly cors?: { readonly allowOrigins: readonly string[]; readonly allowHeaders?: readonly string[]; readonly allowMethods?: readonly string[] };
 }
 
 const COMMON = {

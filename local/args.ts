@@ -1,4 +1,5 @@
 /** Command-line options of `npm start`, parsed with node:util and checked; problems are `UsageError`s. */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 import { EVENT_MODES, type EventMode } from './events.js';
@@ -13,6 +14,10 @@ export interface StartOptions {
   readonly upstream: URL | undefined;
   readonly replay: 'single-use' | 'off';
   readonly dataDir: string;
+  /** The user's authorizer configuration (SAM env.json or dotenv), `undefined` = the demo configuration. */
+  readonly envFile: string | undefined;
+  /** Which function of a SAM env.json with several. */
+  readonly fn: string | undefined;
   readonly help: boolean;
 }
 
@@ -29,6 +34,9 @@ Options:
   --upstream <url>      forward allowed requests to this http(s) URL instead of the demo backend
   --replay <mode>       single-use (default) or off
   --data-dir <dir>      where the signing key and table data live (default ${DEFAULT_DATA_DIR})
+  --env-file <file>     your authorizer configuration (SAM env.json or VAR=value lines) instead of the
+                        demo one, validated as the function does; shell variables are never read
+  --function <id>       which function of a SAM env.json that names several
   -h, --help            show this help`;
 
 export function portOption(name: string, text: string | undefined, fallback: number): number {
@@ -52,6 +60,8 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
         upstream: { type: 'string' },
         replay: { type: 'string', default: 'single-use' },
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
+        'env-file': { type: 'string' },
+        function: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -83,5 +93,9 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
   };
   const fixed = [ports.port, ports.issuerPort, ports.dynamoPort].filter((p) => p !== 0);
   if (new Set(fixed).size !== fixed.length) throw new UsageError('--port, --issuer-port and --dynamo-port must differ');
-  return { ...ports, event: event as EventMode, upstream, replay, dataDir, help: values['help'] === true };
+  const envFile = str('env-file');
+  if (envFile !== undefined && envFile.trim() === '') throw new UsageError('--env-file must not be empty');
+  // Checked here, before any port is taken, so a typo in the path is the one thing reported.
+  if (envFile !== undefined && !existsSync(envFile)) throw new UsageError(`--env-file ${envFile}: no such file`);
+  return { ...ports, event: event as EventMode, upstream, replay, dataDir, envFile, fn: str('function'), help: values['help'] === true };
 }

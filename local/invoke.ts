@@ -9,7 +9,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readEnvFile } from './env-file.js';
 import { exitWith, LocalError, UsageError } from './errors.js';
+import { isLoopback, reachable } from './probe.js';
+import { scriptArgs } from './script-args.js';
+import { userAuthorizerEnv } from './user-env.js';
 import { applyLambdaEnv, lambdaContext, loadHandler, localAuthorizerEnv } from './lambda-env.js';
 import { LOCAL_ROUTES } from './routes.js';
 import { DEFAULT_DATA_DIR } from './settings.js';
@@ -28,7 +32,8 @@ API Gateway would give (200 allow, 401, 403 or 500).
 Options:
   --token <jwt>         replaces ${PLACEHOLDER} in the event (a leading "Bearer " is dropped), e.g.
                         --token "$(npm run -s token -- --scope orders:read)"
-  --env-file <file>     environment in SAM's env.json format (default: the running local stack, else ${DEFAULT_ENV_FILE})
+  --env-file <file>     environment in SAM's env.json format or VAR=value lines (default: the running
+                        local stack, else ${DEFAULT_ENV_FILE})
   --function <id>       which function of the env file (needed when it names several)
   --data-dir <dir>      the local stack's folder (default ${DEFAULT_DATA_DIR})
   -h, --help            show this help`;
@@ -61,7 +66,7 @@ function parse(argv: string[]): InvokeArgs | 'help' {
   }
   const { values, positionals } = parsed;
   if (values['help']) return 'help';
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give exactly one event file' : 'which event? e.g. npm run invoke -- events/rest-token.json');
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give exactly one event file' : 'which event? e.g. npm run invoke -- events/rest-token-dev.json');
   const token = values['token'] as string | undefined;
   if (token !== undefined && !/^(Bearer )?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token.trim())) {
     throw new UsageError('--token must be a compact JWT (header.payload.signature)');
@@ -90,24 +95,6 @@ function readJson(file: string, what: string): unknown {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The variables of one function from a SAM env.json (global `Parameters` first, then the function's). */
-function envFromFile(file: string, fn: string | undefined): { env: Record<string, string>; name: string } {
-  const doc = readJson(file, 'environment file');
-  if (!isObj(doc)) throw new LocalError(`${file} must map function ids to variables: { "<FunctionLogicalId>": { "VAR": "value" } }`);
-  const functions = Object.keys(doc).filter((k) => k !== 'Parameters' && isObj(doc[k]));
-  let name = fn;
-  if (name === undefined) {
-    if (functions.length !== 1) throw new UsageError(`${file} names ${functions.length ? `several functions (${functions.join(', ')})` : 'no function'}; choose one with --function`);
-    name = functions[0]!;
-  } else if (!functions.includes(name)) {
-    throw new UsageError(`${file} has no function "${name}"; it has ${functions.join(', ') || 'none'}`);
-  }
-  const merged = { ...(isObj(doc['Parameters']) ? doc['Parameters'] : {}), ...(doc[name] as Record<string, unknown>) };
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(merged)) if (v !== null && v !== undefined) env[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  return { env, name };
-}
 
 /** Replaces the placeholder everywhere in the event; returns how many strings changed. */
 function substitute(value: unknown, token: string): [unknown, number] {
@@ -140,10 +127,18 @@ function arnOf(event: Record<string, unknown>): { arn: string; api: ApiKind } {
   return { arn: typeof arn === 'string' ? arn : '', api };
 }
 
+/** The JWKS URL when it is on this machine and nothing answers there, else `undefined`. */
+async function localIssuerDown(env: Readonly<Record<string, string>>): Promise<string | undefined> {
+  const issuer = env[ENV.issuer];
+  const jwks = env[ENV.jwksUri] || (issuer ? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` : '');
+  if (!jwks || !isLoopback(jwks)) return undefined;
+  return (await reachable(jwks)) ? undefined : jwks;
+}
+
 async function main(): Promise<void> {
   let args: InvokeArgs | 'help';
   try {
-    args = parse(process.argv.slice(2));
+    args = parse(scriptArgs());
   } catch (err) {
     exitWith(err, USAGE);
   }
@@ -166,16 +161,17 @@ async function main(): Promise<void> {
   let source: string;
   const stack = args.envFile ? undefined : runningStack(args.dataDir);
   if (args.envFile) {
-    const found = envFromFile(args.envFile, args.fn);
+    const found = readEnvFile(args.envFile, '--env-file', args.fn);
     env = found.env;
-    source = `${args.envFile} (${found.name})`;
+    source = found.label;
   } else if (stack) {
     env = localAuthorizerEnv({ issuer: stack.issuer, jwksUri: stack.jwksUri, dynamoEndpoint: stack.dynamoEndpoint || undefined, replay: stack.replayProtection, routes: LOCAL_ROUTES });
-    source = `the local stack (pid ${stack.pid}, issuer ${stack.issuer})`;
+    if (stack.envFile) env = userAuthorizerEnv(env, stack.envFile, stack.fn).env;
+    source = `the local stack (pid ${stack.pid}, issuer ${stack.issuer}${stack.envFile ? `, configuration from ${stack.envFile}` : ''})`;
   } else if (existsSync(DEFAULT_ENV_FILE)) {
-    const found = envFromFile(DEFAULT_ENV_FILE, args.fn);
+    const found = readEnvFile(DEFAULT_ENV_FILE, 'default environment file', args.fn);
     env = found.env;
-    source = `${DEFAULT_ENV_FILE} (${found.name})`;
+    source = found.label;
   } else {
     throw new UsageError(`no environment: start the local stack (npm start) or pass --env-file <env.json>`);
   }
@@ -187,6 +183,13 @@ async function main(): Promise<void> {
     applyLambdaEnv(env);
   }
   process.stderr.write(`invoking ${args.file} with the environment of ${source}\n`);
+  const issuerDown = await localIssuerDown(env);
+  if (issuerDown) {
+    process.stderr.write(
+      `note: the local issuer is not running (nothing answers at ${issuerDown}), so the authorizer cannot fetch its JWKS ` +
+        `and a token will get 500. Start it in another terminal with: npm start\n`,
+    );
+  }
 
   const handler = await loadHandler();
   const { arn, api } = arnOf(event);
@@ -196,6 +199,7 @@ async function main(): Promise<void> {
   else process.stdout.write(`\nAuthorizer response:\n${JSON.stringify(verdict.response, null, 2)}\n\n`);
   const label = verdict.outcome === 'allow' ? '200 (allow: the request would reach the integration)' : `${verdict.status} ${JSON.stringify(verdict.body)}`;
   process.stdout.write(`API Gateway would answer: ${label} — ${verdict.why}\n`);
+  if (issuerDown && verdict.status === 500) process.stdout.write(`The local issuer at ${issuerDown} is not running: start it with npm start, then run this again.\n`);
   if (verdict.authorizer) process.stdout.write(`Integration sees requestContext.authorizer = ${JSON.stringify(verdict.authorizer)}\n`);
 }
 

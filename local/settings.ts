@@ -11,7 +11,7 @@ export const API_ID = 'local00001';
 export const ARN_PREFIX = `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${API_ID}/`;
 
 /** Stage → audience, as AUDIENCE_BY_STAGE. */
-export const AUDIENCE_BY_STAGE: Readonly<Record<string, string>> = Object.freeze({ dev: 'api-dev', prod: 'api-prod' });
+export const AUDIENCE_BY_STAGE: Readonly<Record<string, string>> = Object.freeze({ dev: 'api-dev', staging: 'api-staging', prod: 'api-prod' });
 export const REPLAY_TABLE = 'replay';
 
 export const DEFAULT_PORTS = Object.freeze({ gateway: 3000, issuer: 3001, dynamo: 3002 });

@@ -4,7 +4,7 @@
  * handler; prints where everything is, the route table, a demo token and two curl lines; stops
  * cleanly on Ctrl-C (SIGINT) or SIGTERM.
  */
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseStartArgs, START_USAGE, type StartOptions } from './args.js';
 import { exitWith, LocalError, UsageError } from './errors.js';
 import { startDemoBackend } from './demo-backend.js';
@@ -14,10 +14,14 @@ import { applyLambdaEnv, loadHandler, localAuthorizerEnv } from './lambda-env.js
 import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
-import { LOCAL_ROUTES } from './routes.js';
+import { LOCAL_ROUTES, type RoutePermission } from './routes.js';
 import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, dataPaths } from './settings.js';
 import { loadOrCreateKey } from './signing-key.js';
 import { acquireLock, removeState, writeState } from './state.js';
+import { allowedExpectation, moreTokensLine } from './hints.js';
+import { scriptArgs } from './script-args.js';
+import { userAuthorizerEnv } from './user-env.js';
+import { ENV } from '../lib/env-names.js';
 
 const EVENT_LABEL = {
   'rest-token': 'REST API, TOKEN authorizer',
@@ -27,9 +31,9 @@ const EVENT_LABEL = {
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-function routeLines(): string[] {
-  const width = Math.max(...LOCAL_ROUTES.map((r) => r.route.length));
-  return LOCAL_ROUTES.map((r) => {
+function routeLines(routes: readonly RoutePermission[]): string[] {
+  const width = Math.max(...routes.map((r) => r.route.length));
+  return routes.map((r) => {
     const scopes = r.scopes.length ? r.scopes.join(' ') : '(any valid token)';
     return `  ${r.route.padEnd(width)}   ${scopes}${r.route === '$connect' ? '   (WebSocket; for npm run invoke only)' : ''}`;
   });
@@ -74,7 +78,10 @@ async function main(options: StartOptions): Promise<void> {
     const replay = options.replay === 'single-use' ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
     if (replay) pieces.push(replay);
 
-    applyLambdaEnv(localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES }));
+    const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES });
+    const user = options.envFile ? userAuthorizerEnv(localEnv, options.envFile, options.fn) : undefined;
+    user?.notes.forEach((note) => out(`note: ${note}`));
+    applyLambdaEnv(user?.env ?? localEnv);
     const handler = await loadHandler();
 
     const demo = options.upstream ? undefined : await startDemoBackend();
@@ -93,6 +100,8 @@ async function main(options: StartOptions): Promise<void> {
       replayProtection: options.replay,
       event: options.event,
       upstream: upstream.href,
+      envFile: options.envFile && resolve(options.envFile),
+      fn: options.fn,
     });
 
     const token = await mintToken(key, { issuer: issuer.issuer, sub: DEMO_TOKEN.sub, scope: DEMO_TOKEN.scope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
@@ -110,17 +119,17 @@ async function main(options: StartOptions): Promise<void> {
     out(`  API Gateway   ${gateway.url}/<stage>/<path>   stages: ${stages}`);
     out();
     out('Route table (ROUTE_PERMISSIONS: route → scopes required):');
-    routeLines().forEach((line) => out(line));
+    routeLines(user ? (JSON.parse(user.env[ENV.routePermissions] ?? '[]') as RoutePermission[]) : LOCAL_ROUTES).forEach((line) => out(line));
     out();
     out(`A token for sub "${DEMO_TOKEN.sub}", scope "${DEMO_TOKEN.scope}", stage ${DEMO_TOKEN.stage}, valid ${DEMO_TOKEN.ttl} s:`);
     out();
     out(`  ${curl}`);
-    out('    → 200: the request reaches the upstream with the authorizer context');
+    out(`    ${await allowedExpectation(upstream, options.upstream !== undefined, options.event)}`);
     out(`  ${curl}`);
     if (replay) out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
     else out('    → the same again: 200 (replay protection is off)');
     out();
-    out('More tokens: npm run -s token -- --sub alice --scope "orders:read orders:write" --stage prod');
+    out(moreTokensLine(options.dataDir));
     out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);
     out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, pid: process.pid })}`);
   } catch (err) {
@@ -136,7 +145,7 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 process.on('uncaughtException', (err) => exitWith(err instanceof LocalError ? err : new LocalError(`unexpected failure: ${err.message}`)));
 let options: StartOptions;
 try {
-  options = parseStartArgs(process.argv.slice(2));
+  options = parseStartArgs(scriptArgs());
 } catch (err) {
   exitWith(err, START_USAGE);
 }

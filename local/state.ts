@@ -16,6 +16,9 @@ export interface StackState {
   readonly replayProtection: 'single-use' | 'off';
   readonly event: string;
   readonly upstream: string;
+  /** The `--env-file` the stack runs with, so `npm run invoke` uses the same configuration. */
+  readonly envFile?: string;
+  readonly fn?: string;
 }
 
 function alive(pid: number): boolean {

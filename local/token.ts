@@ -7,7 +7,9 @@ import { exitWith, UsageError } from './errors.js';
 import { mintToken } from './mint.js';
 import { AUDIENCE_BY_STAGE, DEFAULT_DATA_DIR, DEFAULT_PORTS, DEMO_TOKEN, HOST, dataPaths } from './settings.js';
 import { loadOrCreateKey } from './signing-key.js';
+import { scriptArgs } from './script-args.js';
 import { runningStack } from './state.js';
+import { joinSignedValues, tokenTimes } from './time-options.js';
 
 const MAX_TTL = 30 * 86400;
 const RESERVED = new Set(['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'scope', 'nbf']);
@@ -21,7 +23,12 @@ Options:
   --scope "<scopes>"    space-separated scopes (default "${DEMO_TOKEN.scope}"; "" for none)
   --stage <stage>       sets aud to the stage's audience: ${Object.entries(AUDIENCE_BY_STAGE).map(([s, a]) => `${s} → ${a}`).join(', ')} (default ${DEMO_TOKEN.stage})
   --aud <audience>      audience instead of the stage's (repeat for several)
-  --ttl <seconds>       lifetime (default ${DEMO_TOKEN.ttl})
+  --ttl <seconds>       lifetime from iat (default ${DEMO_TOKEN.ttl})
+  --iat <time>          issued-at (default now)
+  --nbf <time>          not-before (default: no nbf claim)
+  --exp <time>          expiry instead of --ttl
+                        <time> is +N/-N seconds from now, epoch seconds or an ISO date, e.g.
+                        --exp -60 (expired), --nbf +600 (not yet valid), --iat +600 (issued in the future)
   --jti <id>            token id (default a random UUID; reuse one to try replay protection)
   --claim <name=value>  an extra claim, value parsed as JSON when it can be (repeatable), e.g. --claim role=admin
   --iss <url>           issuer (default: the running stack's, else http://${HOST}:${DEFAULT_PORTS.issuer})
@@ -34,7 +41,7 @@ interface TokenArgs {
   sub: string;
   scope: string;
   aud: string[];
-  ttl: number;
+  times: { iat: number; exp: number; nbf?: number };
   jti: string | undefined;
   claims: Record<string, unknown>;
   iss: string | undefined;
@@ -46,7 +53,7 @@ function parse(argv: string[]): TokenArgs {
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      args: joinSignedValues(argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -54,7 +61,10 @@ function parse(argv: string[]): TokenArgs {
         scope: { type: 'string', default: DEMO_TOKEN.scope },
         stage: { type: 'string' },
         aud: { type: 'string', multiple: true },
-        ttl: { type: 'string', default: String(DEMO_TOKEN.ttl) },
+        ttl: { type: 'string' },
+        iat: { type: 'string' },
+        nbf: { type: 'string' },
+        exp: { type: 'string' },
         jti: { type: 'string' },
         claim: { type: 'string', multiple: true },
         iss: { type: 'string' },
@@ -69,8 +79,8 @@ function parse(argv: string[]): TokenArgs {
   if (!sub) throw new UsageError('--sub must not be empty');
   const scope = values['scope'] as string;
   if (/[^\x20-\x7e]/.test(scope)) throw new UsageError('--scope must be printable ASCII scopes separated by spaces');
-  const ttlText = values['ttl'] as string;
-  if (!/^\d+$/.test(ttlText) || Number(ttlText) < 1 || Number(ttlText) > MAX_TTL) throw new UsageError(`--ttl must be a whole number of seconds from 1 to ${MAX_TTL}`);
+  const str = (k: string) => values[k] as string | undefined;
+  const times = tokenTimes({ iat: str('iat'), nbf: str('nbf'), exp: str('exp'), ttl: str('ttl') }, Math.floor(Date.now() / 1000), { defaultTtl: DEMO_TOKEN.ttl, maxTtl: MAX_TTL });
   let aud = (values['aud'] as string[] | undefined) ?? [];
   const stage = values['stage'] as string | undefined;
   if (aud.length && stage !== undefined) throw new UsageError('give --stage or --aud, not both');
@@ -99,13 +109,13 @@ function parse(argv: string[]): TokenArgs {
   const iss = values['iss'] as string | undefined;
   if (iss !== undefined && iss.trim() === '') throw new UsageError('--iss must not be empty');
   const dataDir = values['data-dir'] as string;
-  return { sub, scope, aud, ttl: Number(ttlText), jti, claims, iss, dataDir, help: values['help'] === true };
+  return { sub, scope, aud, times, jti, claims, iss, dataDir, help: values['help'] === true };
 }
 
 async function main(): Promise<void> {
   let args: TokenArgs;
   try {
-    args = parse(process.argv.slice(2));
+    args = parse(scriptArgs());
   } catch (err) {
     exitWith(err, USAGE);
   }
@@ -125,7 +135,7 @@ async function main(): Promise<void> {
       process.stderr.write(`note: no local stack is running on ${args.dataDir}; iss is ${issuer} (npm start's default issuer)\n`);
     }
   }
-  const token = await mintToken(key, { issuer, sub: args.sub, scope: args.scope, aud: args.aud.length === 1 ? args.aud[0]! : args.aud, ttl: args.ttl, jti: args.jti, claims: args.claims });
+  const token = await mintToken(key, { issuer, sub: args.sub, scope: args.scope, aud: args.aud.length === 1 ? args.aud[0]! : args.aud, ttl: args.times.exp - args.times.iat, iat: args.times.iat, exp: args.times.exp, nbf: args.times.nbf, jti: args.jti, claims: args.claims });
   process.stdout.write(`${token}\n`);
 }
 
