@@ -36,6 +36,12 @@ export interface StorePlan {
 /** What the table said: `ok` means every record was new and nothing revokes the token. */
 export type StoreVerdict = 'ok' | 'token-replayed' | 'proof-replayed' | 'revoked';
 
+/** Per-call options of `commit`. */
+export interface CommitOptions {
+  /** Aborts the round trip (for example when the Lambda's remaining time runs out); the commit then fails closed. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /** The replay table, one round trip per call. */
 export interface ReplayStore {
   /**
@@ -43,7 +49,7 @@ export interface ReplayStore {
    * (`REPLAY_STORE_UNAVAILABLE`) on any other failure, which the caller answers with 500.
    * @param now epoch seconds
    */
-  commit(plan: StorePlan, now: number): Promise<StoreVerdict>;
+  commit(plan: StorePlan, now: number, options?: CommitOptions): Promise<StoreVerdict>;
 }
 
 /** SHA-256 over length-prefixed parts, so no two different tuples share a key. */
