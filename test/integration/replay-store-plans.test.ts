@@ -1,6 +1,7 @@
 /**
  * Every plan shape of the DynamoDB replay store against real servers: Amazon DynamoDB Local for the
- * transactional paths, dynalite (and DynamoDB Local) for the single PutItem and the BatchGetItem read.
+ * transactional paths, dynalite (and DynamoDB Local) for the single PutItem and the BatchGetItem read,
+ * and the local stack's transaction shim in front of dynalite, held to the same expectations.
  * Every commit goes through a counting relay, so a second round trip fails the test.
  */
 import { randomUUID } from 'node:crypto';
@@ -9,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbReplayStore } from '../../lib/dynamodb-replay-store.js';
 import type { StorePlan, UseRecord } from '../../lib/replay-store.js';
 import { localClient } from '../helpers/dynalite.js';
+import { startShim } from '../helpers/local-shim.js';
 import { startRelay, type Relay } from '../helpers/relay.js';
 
 const NOW = 1_800_000_000;
 const table = inject('replayTable');
-const servers = { 'DynamoDB Local': inject('dynamoLocalEndpoint'), dynalite: inject('dynamoEndpoint') } as const;
-type ServerName = keyof typeof servers;
+type ServerName = 'DynamoDB Local' | 'dynalite' | 'local shim';
+const servers: Record<ServerName, string> = { 'DynamoDB Local': inject('dynamoLocalEndpoint'), dynalite: inject('dynamoEndpoint'), 'local shim': '' };
+let shim: { url: string; close(): Promise<void> };
 
 interface Setup {
   relay: Relay;
@@ -25,6 +28,8 @@ interface Setup {
 const setups = {} as Record<ServerName, Setup>;
 
 beforeAll(async () => {
+  shim = await startShim(inject('dynamoEndpoint'));
+  servers['local shim'] = shim.url;
   for (const name of Object.keys(servers) as ServerName[]) {
     const relay = await startRelay(servers[name]);
     const viaRelay = localClient(relay.url);
@@ -37,6 +42,7 @@ afterAll(async () => {
     s.viaRelay.destroy();
     await s.relay.close();
   }
+  await shim.close();
 });
 
 const key = (): string => randomUUID();
@@ -69,7 +75,7 @@ describe('empty plan', () => {
   });
 });
 
-describe.each(['dynalite', 'DynamoDB Local'] as const)('one record, no revocation: one conditional PutItem (%s)', (server) => {
+describe.each(['dynalite', 'DynamoDB Local', 'local shim'] as const)('one record, no revocation: one conditional PutItem (%s)', (server) => {
   it('accepts a record once, refuses it again, in one PutItem each', async () => {
     const record = token();
     expect(await commit(server, { records: [record] })).toEqual({ verdict: 'ok', operations: ['PutItem'] });
@@ -113,9 +119,7 @@ describe.each(['dynalite', 'DynamoDB Local'] as const)('revocation only: one con
   });
 });
 
-describe('several records or revocation with records: one TransactWriteItems (DynamoDB Local)', () => {
-  const server = 'DynamoDB Local';
-
+describe.each(['DynamoDB Local', 'local shim'] as const)('several records or revocation with records: one TransactWriteItems (%s)', (server) => {
   it('token and proof both new → ok, both written, one request', async () => {
     const t = token();
     const p = proof();
@@ -187,8 +191,10 @@ describe('several records or revocation with records: one TransactWriteItems (Dy
 
   it('a 50-way race of the same token record gives exactly one ok; the rest are replays', async () => {
     const shared = key();
+    // A generous deadline: this race is about the verdicts, and 50 transactions on a loaded machine take a while.
+    const store = new DynamoDbReplayStore(setups[server].viaRelay, table, 15_000);
     const verdicts = await Promise.all(
-      Array.from({ length: 50 }, () => setups[server].store.commit({ records: [token(shared), proof()], revocation: revocation() }, NOW)),
+      Array.from({ length: 50 }, () => store.commit({ records: [token(shared), proof()], revocation: revocation() }, NOW)),
     );
     expect(verdicts.filter((v) => v === 'ok')).toHaveLength(1);
     expect(verdicts.filter((v) => v === 'token-replayed')).toHaveLength(49);

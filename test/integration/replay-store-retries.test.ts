@@ -11,34 +11,55 @@ import { DynamoDbReplayStore } from '../../lib/dynamodb-replay-store.js';
 import type { StorePlan } from '../../lib/replay-store.js';
 import { localClient } from '../helpers/dynalite.js';
 import { startDynalite } from '../helpers/dynalite.js';
+import { startShim } from '../helpers/local-shim.js';
 import { startRelay, type Relay } from '../helpers/relay.js';
 
 const NOW = 1_800_000_000;
 const table = inject('replayTable');
-// Long enough for a cold JVM on a loaded machine to answer the retry in time.
-const REQUEST_TIMEOUT_MS = 800;
+// The Lambda client's own request timeout: long enough for a loaded machine to answer the retry in time.
+const REQUEST_TIMEOUT_MS = 1500;
 
 let relay: Relay;
 let client: DynamoDBClient;
+let shim: { url: string; close(): Promise<void> };
+let shimRelay: Relay;
+let shimClient: DynamoDBClient;
 
-beforeAll(async () => {
-  relay = await startRelay(inject('dynamoLocalEndpoint'));
-  // As the Lambda's client (functions/authorizer/dynamo-client.ts), with a shorter request timeout.
-  client = new DynamoDBClient({
-    endpoint: relay.url,
+/** As the Lambda's client (functions/authorizer/dynamo-client.ts), with a shorter request timeout. */
+function retryingClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 500, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
   });
+}
+
+beforeAll(async () => {
+  relay = await startRelay(inject('dynamoLocalEndpoint'));
+  client = retryingClient(relay.url);
+  shim = await startShim(inject('dynamoEndpoint'));
+  shimRelay = await startRelay(shim.url);
+  shimClient = retryingClient(shimRelay.url);
   // Warm each code path of the server once, so the retries below answer well inside the request timeout.
-  const store = new DynamoDbReplayStore(client, table);
-  for (const plan of [tokenOnly(), tokenAndProof(), withRevocation()]) await store.commit(plan, NOW);
+  for (const url of [relay.url, shimRelay.url]) {
+    const patient = localClient(url);
+    const store = new DynamoDbReplayStore(patient, table, 15_000);
+    for (const plan of [tokenOnly(), tokenAndProof(), withRevocation(), tokenOnly()]) await store.commit(plan, NOW);
+    patient.destroy();
+  }
 });
-afterEach(() => relay.behave(() => ({ kind: 'forward' })));
+afterEach(() => {
+  relay.behave(() => ({ kind: 'forward' }));
+  shimRelay.behave(() => ({ kind: 'forward' }));
+});
 afterAll(async () => {
   client.destroy();
+  shimClient.destroy();
   await relay.close();
+  await shimRelay.close();
+  await shim.close();
 });
 
 const tokenOnly = (): StorePlan => ({ records: [{ kind: 'token', key: randomUUID(), expiresAt: NOW + 300 }] });
@@ -55,19 +76,22 @@ describe.each([
   ['TransactWriteItems (token + proof)', tokenAndProof, 'token-replayed'],
   ['TransactWriteItems (token + revocation)', withRevocation, 'token-replayed'],
 ] as const)('an applied write whose answer is lost stays a first use: %s', (_, makePlan, replayVerdict) => {
+  describe.each(['DynamoDB Local', 'local shim'] as const)('on %s', (target) => {
   it.each([
     ['answered after the request timeout', { kind: 'answer-late', ms: REQUEST_TIMEOUT_MS + 200 }],
     ['answered 500 after it was applied', { kind: 'fail-after-forward' }],
   ] as const)('%s', async (_, behaviour) => {
-    const store = new DynamoDbReplayStore(client, table);
+    const [r, c] = target === 'DynamoDB Local' ? [relay, client] : [shimRelay, shimClient];
+    const store = new DynamoDbReplayStore(c, table);
     const plan = makePlan();
-    const start = relay.operations.length;
-    relay.behave((index) => (index === start ? behaviour : { kind: 'forward' }));
+    const start = r.operations.length;
+    r.behave((index) => (index === start ? behaviour : { kind: 'forward' }));
     await expect(store.commit(plan, NOW)).resolves.toBe('ok');
     // The SDK really did retry: two requests for this one commit.
-    expect(relay.operations.length - start).toBe(2);
+    expect(r.operations.length - start).toBe(2);
     // A real second use is still refused.
     await expect(store.commit(plan, NOW)).resolves.toBe(replayVerdict);
+  });
   });
 });
 
