@@ -11,6 +11,7 @@ import { sinkStats } from './common.js';
 import { runColdStart } from './cold-start.js';
 import { runJwksFlood } from './jwks-flood.js';
 import { renderReport, targetLines } from './report.js';
+import { renderReplayLoad, runReplayLoad } from './replay-load.js';
 import { runSingleUse } from './single-use.js';
 import { runWarm } from './warm.js';
 
@@ -38,6 +39,7 @@ const breakdown = await runBreakdown({ rounds: quick ? 3 : 41, opsPerRound: quic
 const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
 const coldStart = await runColdStart({ processes: quick ? 4 : 41, partProcesses: quick ? 2 : 11 }, log);
 const flood = await runJwksFlood({ tokens: 1000, concurrency: 50 }, log);
+const replayLoad = await runReplayLoad({ tokens: quick ? 100 : 500, concurrency: 50 }, log);
 
 const report = {
   startedAt,
@@ -52,6 +54,7 @@ const report = {
   sink: { ...sinkStats },
 };
 const file = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-writeFileSync(file, renderReport(report));
+writeFileSync(file, renderReport(report) + renderReplayLoad(replayLoad));
 for (const t of targetLines(report)) log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured} (target ${t.target})`);
+log(`${replayLoad.pass ? 'PASS' : 'FAIL'}  replay load: ${replayLoad.firstAllowed}/${replayLoad.tokens} first uses allowed, ${replayLoad.replayRefused}/${replayLoad.tokens} replays refused`);
 log(`bench: wrote ${file} in ${report.durationSec.toFixed(0)} s`);
