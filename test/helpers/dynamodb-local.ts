@@ -40,9 +40,21 @@ function stop(child: ChildProcess): Promise<void> {
 /** Starts DynamoDB Local and creates `tableName`; resolves once it answers. */
 export async function startDynamoDbLocal(tableName = 'replay-test', readyWithinMs = 30_000): Promise<DynamoDbLocalHandle> {
   const port = await freePort();
-  // No telemetry from a test run (the machine has no network anyway).
+  // No telemetry from a test run (the machine has no network anyway). The client compiler only (C1) starts
+  // the JVM several times faster on a busy machine; a test table never needs the optimizing compiler.
+  // The wrapper's spawn takes no env: set both for the child only, then restore ours.
+  const saved = { DDB_LOCAL_TELEMETRY: process.env['DDB_LOCAL_TELEMETRY'], JAVA_TOOL_OPTIONS: process.env['JAVA_TOOL_OPTIONS'] };
   process.env['DDB_LOCAL_TELEMETRY'] = '0';
-  const child = spawn({ port });
+  process.env['JAVA_TOOL_OPTIONS'] ??= '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+  let child: ChildProcess;
+  try {
+    child = spawn({ port });
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
