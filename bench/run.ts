@@ -14,6 +14,7 @@ import { runFirstRequest } from './first-request.js';
 import { runJwksFlood } from './jwks-flood.js';
 import { renderReport, targetLines } from './report.js';
 import { resultsFile } from './results-path.js';
+import { renderReplayLoad, runReplayLoad } from './replay-load.js';
 import { runSingleUse } from './single-use.js';
 import { runWarm } from './warm.js';
 
@@ -42,6 +43,7 @@ const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick
 const coldStart = await runColdStart({ processes: quick ? 4 : 41, partProcesses: quick ? 2 : 11 }, log);
 const flood = await runJwksFlood({ tokens: 1000, concurrency: 50 }, log);
 const firstRequest = await runFirstRequest({ processes: quick ? 3 : 15, jwksDelayMs: 80, gapsMs: [0, 150, 1000] }, log);
+const replayLoad = await runReplayLoad({ tokens: quick ? 100 : 500, concurrency: 50 }, log);
 
 const report = {
   startedAt,
@@ -58,6 +60,7 @@ const report = {
 };
 const { file, committed } = resultsFile(dirname(fileURLToPath(import.meta.url)), process.argv.slice(2), process.env);
 mkdirSync(dirname(file), { recursive: true });
-writeFileSync(file, renderReport(report));
+writeFileSync(file, renderReport(report) + renderReplayLoad(replayLoad));
 for (const t of targetLines(report)) log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured} (target ${t.target})`);
+log(`${replayLoad.pass ? 'PASS' : 'FAIL'}  replay load: ${replayLoad.firstAllowed}/${replayLoad.tokens} first uses allowed, ${replayLoad.replayRefused}/${replayLoad.tokens} replays refused`);
 log(`bench: wrote ${file} in ${report.durationSec.toFixed(0)} s${committed ? '' : ' (git-ignored; npm run bench -- --update-results rewrites the committed bench/RESULTS.md)'}`);

@@ -20,6 +20,7 @@ import { MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_MAX_STALE_SECONDS, MAX_LIFETIME_LIMIT_
 import { checkHttpsUrl, checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid } from './prop-checks.js';
 import type { RoutePermission } from './routes.js';
 import { authorizerTarget, checkProvisionedConcurrency } from './provisioned-concurrency.js';
+import { replayTableActions, replayTableNeeds } from './replay-table-actions.js';
 
 /** The repository root (this file lives in `cdk/`). */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -360,11 +361,11 @@ export class JwtAuthorizer extends Construct {
       }),
     );
     if (this.table) {
-      // Exactly one action: the replay store's conditional PutItem. No reads, no deletes, no other table.
+      // Exactly the actions of the requests the store can send in these modes; no deletes, no other table.
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'ReplayTablePutItemOnly',
-          actions: ['dynamodb:PutItem'],
+          actions: replayTableActions(replayTableNeeds({ singleUse: true, dpop: 'off', revocation: false })),
           resources: [this.table.tableArn],
         }),
       );

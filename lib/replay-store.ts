@@ -37,15 +37,21 @@ export interface StorePlan {
 /** What the table said: `ok` means every record was new and nothing revokes the token. */
 export type StoreVerdict = 'ok' | 'token-replayed' | 'proof-replayed' | 'revoked';
 
+/** Per-call options of `commit`. */
+export interface CommitOptions extends CallLimits {
+  /** Aborts the round trip; the commit then fails closed. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /** The replay table, one round trip per call. */
 export interface ReplayStore {
   /**
    * Carries out the plan in one round trip. Resolves with the verdict; rejects with an `AuthError`
    * (`REPLAY_STORE_UNAVAILABLE`) on any other failure, which the caller answers with 500.
    * @param now epoch seconds
-   * @param limits the request's deadline: the store stops waiting by then (`REPLAY_STORE_UNAVAILABLE`)
+   * @param options the request's deadline (the store stops waiting by then: `REPLAY_STORE_UNAVAILABLE`) or an abort signal
    */
-  commit(plan: StorePlan, now: number, limits?: CallLimits): Promise<StoreVerdict>;
+  commit(plan: StorePlan, now: number, options?: CommitOptions): Promise<StoreVerdict>;
 }
 
 /** SHA-256 over length-prefixed parts, so no two different tuples share a key. */

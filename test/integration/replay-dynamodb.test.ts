@@ -49,12 +49,16 @@ describe('single-use replay protection on DynamoDB', () => {
     await expect(invoke(restTokenEvent(token))).rejects.toThrow(/^Unauthorized$/);
   });
 
-  it('stores sha256(iss, jti) with expiresAt = exp + skew, never the raw jti', async () => {
+  it('stores sha256(iss, jti) with expiresAt = exp + skew and the decision attempt id, never the raw jti', async () => {
     const { invoke } = authorizer();
     const c = claims();
     await invoke(restTokenEvent(bearer(c)));
     const item = await stored(c['jti'] as string);
-    expect(item).toEqual({ pk: { S: replayKey(ISSUER, c['jti'] as string) }, expiresAt: { N: String((c['exp'] as number) + 30) } });
+    expect(item).toEqual({
+      pk: { S: replayKey(ISSUER, c['jti'] as string) },
+      expiresAt: { N: String((c['exp'] as number) + 30) },
+      attempt: { S: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    });
   });
 
   it('50 concurrent decisions on one fresh token give exactly one Allow', async () => {
