@@ -5,9 +5,10 @@
 import { AuthError, toAuthError } from './errors.js';
 import type { AuthorizerConfig } from './config.js';
 import { eventKind, extractRequest, extractToken, type AuthRequest } from './extract-request.js';
-import type { KeySource } from './key-source.js';
+import type { IssuerKeys } from './issuer-keys.js';
 import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
 import { splitPath, templateMatches, type Route } from './routes.js';
+import { translateScopes } from './scope-map.js';
 import { permits, readScopes } from './scopes.js';
 import { candidateKeys, prepareToken, verifyPrepared, type VerifiedToken } from './verify-token.js';
 
@@ -29,7 +30,8 @@ export interface Decision {
 /** What a decision depends on, built once per cold start. */
 export interface DecideDeps {
   readonly config: AuthorizerConfig;
-  readonly keys: KeySource;
+  /** Each issuer's own key source. */
+  readonly keys: IssuerKeys;
   /** Required when `config.replayProtection` is `single-use`. */
   readonly replayStore: ReplayStore | undefined;
 }
@@ -64,15 +66,17 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     const raw = extractToken(event, kind);
     request = extractRequest(event, kind);
     if (!request.stageConsistent) throw new AuthError('STAGE_MISMATCH', 'requestContext.stage disagrees with the ARN');
-    const audiences = config.audienceByStage.get(request.arn.stage);
-    if (!audiences) throw new AuthError('STAGE_NOT_CONFIGURED', 'no audience is configured for this stage');
+    if (!config.stages.has(request.arn.stage)) throw new AuthError('STAGE_NOT_CONFIGURED', 'no issuer has an audience for this stage');
     const prepared = prepareToken(raw, config);
     kid = prepared.kid;
+    const { issuer } = prepared;
     // Cached keys come without a promise: the warm path stays synchronous up to the replay store.
-    const candidates = candidateKeys(deps.keys, prepared);
+    const candidates = candidateKeys(deps.keys.for(issuer), prepared);
+    // Undefined when only other issuers serve this stage: refused after verification, as a wrong audience.
+    const audiences = issuer.audienceByStage.get(request.arn.stage);
     token = verifyPrepared(prepared, Array.isArray(candidates) ? candidates : await candidates, { audiences, now }, config);
     key = replayKey(token.iss, token.jti);
-    scopes = readScopes(token.payload, config.scopeClaims);
+    scopes = translateScopes(readScopes(token.payload, issuer.scopeClaims), issuer.scopeMap);
     route = governingRoute(config, request);
     if (!route) throw new AuthError('ROUTE_NOT_FOUND', 'no route table entry governs this request');
     if (!permits(route, scopes)) throw new AuthError('SCOPE_MISSING', 'token lacks a scope the route requires');
