@@ -16,9 +16,27 @@ export function problem(message: string): never {
   throw new Problem(message);
 }
 
+interface Issue {
+  readonly code?: string;
+  readonly message: string;
+  readonly path: readonly PropertyKey[];
+  readonly keys?: readonly string[];
+  readonly expected?: string;
+  readonly values?: readonly unknown[];
+}
+
+/** One issue in words: zod/mini carries no locale, so its generic "Invalid input" is spelled out here. */
+function issueText(issue: Issue): string {
+  if (issue.message !== 'Invalid input') return issue.message;
+  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.expected) return `expected ${issue.expected}`;
+  if (issue.code === 'invalid_value' && issue.values) return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+  return issue.message;
+}
+
 /** zod issues as one line, each with its path. */
-export function issuesText(issues: readonly { message: string; path: readonly PropertyKey[] }[]): string {
-  return issues.map((i) => `${i.message}${i.path.length ? ` at ${i.path.map(String).join('.')}` : ''}`).join('; ');
+export function issuesText(issues: readonly Issue[]): string {
+  return issues.map((i) => `${issueText(i)}${i.path.length ? ` at ${i.path.map(String).join('.')}` : ''}`).join('; ');
 }
 
 /** Parses `text` as JSON and validates it against `schema`. */
