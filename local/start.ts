@@ -15,7 +15,7 @@ import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
 import { LOCAL_ROUTES } from './routes.js';
-import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, dataPaths } from './settings.js';
+import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, SECOND_ISSUER, dataPaths } from './settings.js';
 import { loadOrCreateKey } from './signing-key.js';
 import { acquireLock, removeState, writeState } from './state.js';
 
@@ -69,12 +69,13 @@ async function main(options: StartOptions): Promise<void> {
   try {
     releaseLock = acquireLock(options.dataDir);
     const key = await loadOrCreateKey(paths.key);
-    const issuer = await startIssuer(key, options.issuerPort);
+    const secondKey = await loadOrCreateKey(paths.secondKey);
+    const issuer = await startIssuer(key, options.issuerPort, secondKey);
     pieces.push(issuer);
     const replay = options.replay === 'single-use' ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
     if (replay) pieces.push(replay);
 
-    applyLambdaEnv(localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES }));
+    applyLambdaEnv(localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, second: issuer.second, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES }));
     const handler = await loadHandler();
 
     const demo = options.upstream ? undefined : await startDemoBackend();
@@ -88,6 +89,7 @@ async function main(options: StartOptions): Promise<void> {
       gateway: gateway.url,
       issuer: issuer.issuer,
       jwksUri: issuer.jwksUri,
+      second: issuer.second,
       dynamoEndpoint: replay?.endpoint ?? '',
       replayTable: replay ? REPLAY_TABLE : '',
       replayProtection: options.replay,
@@ -97,6 +99,8 @@ async function main(options: StartOptions): Promise<void> {
 
     const token = await mintToken(key, { issuer: issuer.issuer, sub: DEMO_TOKEN.sub, scope: DEMO_TOKEN.scope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
     const curl = `curl -i -H "Authorization: Bearer ${token}" ${gateway.url}/${DEMO_TOKEN.stage}/orders/42`;
+    const secondToken = await mintToken(secondKey, { issuer: issuer.second.issuer, sub: DEMO_TOKEN.sub, scope: SECOND_ISSUER.demoScope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
+    const secondCurl = `curl -i -H "Authorization: Bearer ${secondToken}" ${gateway.url}/${DEMO_TOKEN.stage}/orders/42`;
     const stages = Object.entries(AUDIENCE_BY_STAGE).map(([s, a]) => `${s} (aud ${a})`).join(', ');
 
     out(`JWT authorizer — local stack (${EVENT_LABEL[options.event]})`);
@@ -104,6 +108,8 @@ async function main(options: StartOptions): Promise<void> {
     out(`  Issuer        ${issuer.issuer}   ES256 key ${display(key.file)}${key.created ? ' (new)' : ''}, kid ${key.kid}`);
     out(`                JWKS      ${issuer.jwksUri}`);
     out(`                Discovery ${issuer.issuer}/.well-known/openid-configuration`);
+    out(`  Issuer 2      ${issuer.second.issuer}   ES256 key ${display(secondKey.file)}${secondKey.created ? ' (new)' : ''}, kid ${secondKey.kid}`);
+    out(`                JWKS      ${issuer.second.jwksUri}   scopeMap ${JSON.stringify(SECOND_ISSUER.scopeMap)}`);
     if (replay) out(`  Replay table  "${REPLAY_TABLE}" on dynalite ${replay.endpoint}   data in ${shown}/dynalite${replay.createdTable ? ' (table created)' : ''}`);
     else out('  Replay table  none: --replay off (a token may be used any number of times)');
     out(`  Upstream      ${demo ? `demo backend ${demo.url} (echoes the request and the authorizer context)` : upstream.href}`);
@@ -120,7 +126,13 @@ async function main(options: StartOptions): Promise<void> {
     if (replay) out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
     else out('    → the same again: 200 (replay protection is off)');
     out();
+    out(`A token of the second issuer (TRUSTED_ISSUERS), scope "${SECOND_ISSUER.demoScope}", translated to "orders:read" by its scopeMap:`);
+    out();
+    out(`  ${secondCurl}`);
+    out('    → 200: the context shows scope "orders:read"');
+    out();
     out('More tokens: npm run -s token -- --sub alice --scope "orders:read orders:write" --stage prod');
+    out(`             npm run -s token -- --issuer second --scope "${SECOND_ISSUER.demoScope}"`);
     out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);
     out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, pid: process.pid })}`);
   } catch (err) {
