@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { runBreakdown } from './breakdown.js';
 import { sinkStats } from './common.js';
 import { runColdStart } from './cold-start.js';
+import { runIssuers } from './issuers.js';
 import { runJwksFlood } from './jwks-flood.js';
 import { renderReport, targetLines } from './report.js';
 import { runSingleUse } from './single-use.js';
@@ -38,6 +39,7 @@ const breakdown = await runBreakdown({ rounds: quick ? 3 : 41, opsPerRound: quic
 const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
 const coldStart = await runColdStart({ processes: quick ? 4 : 41, partProcesses: quick ? 2 : 11 }, log);
 const flood = await runJwksFlood({ tokens: 1000, concurrency: 50 }, log);
+const issuers = await runIssuers({ rounds: quick ? 3 : 25, opsPerRound: quick ? 100 : 1000 }, log);
 
 const report = {
   startedAt,
@@ -49,6 +51,7 @@ const report = {
   singleUse,
   coldStart,
   flood,
+  issuers,
   sink: { ...sinkStats },
 };
 const file = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
