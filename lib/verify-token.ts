@@ -263,6 +263,8 @@ export function candidateKeys(keys: KeySource, prepared: PreparedToken): readonl
  * @param keys the key source of each issuer, or one source when a single issuer is configured
  */
 export async function verifyToken(input: VerifyInput, config: AuthorizerConfig, keys: KeySource | ((issuer: IssuerConfig) => KeySource)): Promise<VerifiedToken> {
+  // One key source serving several issuers would let one issuer's keys verify another's tokens.
+  if (typeof keys !== 'function' && config.issuers.length !== 1) throw new TypeError('verifyToken: one KeySource serves one issuer; pass a function of the issuer');
   const prepared = prepareToken(input.token, config);
   const source = typeof keys === 'function' ? keys(prepared.issuer) : keys;
   return verifyPrepared(prepared, await candidateKeys(source, prepared), input, config);
