@@ -100,7 +100,7 @@ function trustedIssuers(text: string | undefined): readonly TrustedIssuerEntry[]
 }
 
 function requiredClaims(text: string | undefined): readonly ClaimRule[] {
-  return text === undefined ? [] : claimRules(jsonOf(text, requiredClaimsSchema));
+  return text === undefined ? [] : claimRules(jsonOf(text, requiredClaimsSchema()));
 }
 
 function optionalText(text: string | undefined): string | undefined {

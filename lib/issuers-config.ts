@@ -54,29 +54,34 @@ export interface TrustedIssuers {
 /** At most this many entries in TRUSTED_ISSUERS. */
 export const MAX_TRUSTED_ISSUERS = 20;
 
-const name = z.string().check(z.minLength(1, 'must not be empty'), z.regex(/^\S+$/, 'must not contain whitespace'));
-
-const entrySchema = z.strictObject({
-  issuer: z.string(),
-  jwksUri: z.optional(z.string()),
-  audienceClaim: z.optional(z.enum(['aud', 'client_id'])),
-  scopeClaims: z.optional(z.array(name)),
-  scopeMap: z.optional(z.record(name, name)),
-  algorithms: z.optional(z.array(z.string())),
-  tokenTypes: z.optional(z.array(z.string())),
-  jtiClaim: z.optional(name),
-  requiredClaims: z.optional(requiredClaimsSchema),
-  audienceByStage: z.optional(audienceSchema),
-});
+function buildSchema() {
+  const name = z.string().check(z.minLength(1, 'must not be empty'), z.regex(/^\S+$/, 'must not contain whitespace'));
+  const entry = z.strictObject({
+    issuer: z.string(),
+    jwksUri: z.optional(z.string()),
+    audienceClaim: z.optional(z.enum(['aud', 'client_id'])),
+    scopeClaims: z.optional(z.array(name)),
+    scopeMap: z.optional(z.record(name, name)),
+    algorithms: z.optional(z.array(z.string())),
+    tokenTypes: z.optional(z.array(z.string())),
+    jtiClaim: z.optional(name),
+    requiredClaims: z.optional(requiredClaimsSchema()),
+    audienceByStage: z.optional(audienceSchema),
+  });
+  return z.array(entry).check(
+    z.minLength(1, 'must list at least one issuer'),
+    z.maxLength(MAX_TRUSTED_ISSUERS, `must list at most ${MAX_TRUSTED_ISSUERS} issuers`),
+  );
+}
 
 /** One entry of TRUSTED_ISSUERS as written. */
-export type TrustedIssuerEntry = z.infer<typeof entrySchema>;
+export type TrustedIssuerEntry = z.infer<ReturnType<typeof buildSchema>>[number];
 
-/** The JSON shape of TRUSTED_ISSUERS. */
-export const trustedIssuersSchema = z.array(entrySchema).check(
-  z.minLength(1, 'must list at least one issuer'),
-  z.maxLength(MAX_TRUSTED_ISSUERS, `must list at most ${MAX_TRUSTED_ISSUERS} issuers`),
-);
+let schema: ReturnType<typeof buildSchema> | undefined;
+/** The JSON shape of TRUSTED_ISSUERS, built on first use (single-issuer cold starts never pay for it). */
+export function trustedIssuersSchema(): ReturnType<typeof buildSchema> {
+  return (schema ??= buildSchema());
+}
 
 /** The global variables an entry falls back to. */
 export interface IssuerDefaults {
@@ -163,7 +168,7 @@ export function parseTrustedIssuers(text: string): readonly TrustedIssuerEntry[]
   } catch {
     return problem('is not valid JSON');
   }
-  const parsed = trustedIssuersSchema.safeParse(value);
+  const parsed = trustedIssuersSchema().safeParse(value);
   if (!parsed.success) return problem(issuesText(parsed.error.issues));
   return parsed.data;
 }

@@ -16,12 +16,22 @@ export interface ClaimRule {
   readonly accepted: readonly ClaimValue[];
 }
 
-const claimValue = z.union([z.string(), z.number(), z.boolean()]);
-/** The JSON shape of REQUIRED_CLAIMS and of an issuer's `requiredClaims`. */
-export const requiredClaimsSchema = z.record(
-  z.string().check(z.minLength(1, 'claim name must not be empty')),
-  z.union([claimValue, z.array(claimValue).check(z.minLength(1, 'list of accepted values must not be empty'))]),
-);
+function buildSchema() {
+  const claimValue = z.union([z.string(), z.number(), z.boolean()]);
+  return z.record(
+    z.string().check(z.minLength(1, 'claim name must not be empty')),
+    z.union([claimValue, z.array(claimValue).check(z.minLength(1, 'list of accepted values must not be empty'))]),
+  );
+}
+
+let schema: ReturnType<typeof buildSchema> | undefined;
+/**
+ * The JSON shape of REQUIRED_CLAIMS and of an issuer's `requiredClaims`, built on first use: zod nodes
+ * cost every cold start their construction, and most deployments set no rules.
+ */
+export function requiredClaimsSchema(): ReturnType<typeof buildSchema> {
+  return (schema ??= buildSchema());
+}
 
 /** Claims whose checks are fixed by the verifier (`jti`'s stand-in and the scope claims are added per issuer). */
 export const PROTOCOL_CLAIMS: readonly string[] = Object.freeze(['iss', 'aud', 'exp', 'nbf', 'iat', 'sub', 'jti', 'cnf']);
