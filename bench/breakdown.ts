@@ -8,6 +8,7 @@ import { verify as cryptoVerify } from 'node:crypto';
 import { parseConfig } from '../lib/config.js';
 import { decide } from '../lib/decide.js';
 import { RemoteKeySource } from '../lib/key-source.js';
+import { IssuerKeys } from '../lib/issuer-keys.js';
 import { RoutePolicyCache } from '../lib/build-policy.js';
 import { respond, type ResponseNotes } from '../lib/respond.js';
 import { verifyToken } from '../lib/verify-token.js';
@@ -36,8 +37,8 @@ export async function runBreakdown(opts: { rounds: number; opsPerRound: number }
   try {
     const env = testEnv(server.url, { REPLAY_PROTECTION: 'off', REPLAY_TABLE_NAME: undefined, JWT_ALGORITHMS: 'RS256' });
     const config = parseConfig(env);
-    const keys = new RemoteKeySource(config.jwksUri);
-    const deps = { config, keys, replayStore: undefined };
+    const keys = new RemoteKeySource(config.issuers[0]!.jwksUri);
+    const deps = { config, keys: new IssuerKeys(() => keys), replayStore: undefined };
     const policies = new RoutePolicyCache(config.routes);
     const decisionLog = nullSinkLog();
     const handler = benchAuthorizer(env);

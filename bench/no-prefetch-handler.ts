@@ -7,7 +7,7 @@ import { parseConfig } from '../lib/config.js';
 import { RemoteKeySource, type KeySource } from '../lib/key-source.js';
 
 const config = parseConfig(process.env);
-const remote = new RemoteKeySource(config.jwksUri, { maxStaleMs: config.jwksMaxStaleSeconds * 1000 });
+const remote = new RemoteKeySource(config.issuers[0]!.jwksUri, { maxStaleMs: config.jwksMaxStaleSeconds * 1000 });
 const keys: KeySource = {
   keysFor: (alg, kid, lookup) => remote.keysFor(alg, kid, lookup),
   cachedKeysFor: (alg, kid) => remote.cachedKeysFor(alg, kid),

@@ -11,6 +11,7 @@ import { runBreakdown } from './breakdown.js';
 import { sinkStats } from './common.js';
 import { runColdStart } from './cold-start.js';
 import { runFirstRequest } from './first-request.js';
+import { runIssuers } from './issuers.js';
 import { runJwksFlood } from './jwks-flood.js';
 import { renderReport, targetLines } from './report.js';
 import { resultsFile } from './results-path.js';
@@ -44,6 +45,7 @@ const coldStart = await runColdStart({ processes: quick ? 4 : 41, partProcesses:
 const flood = await runJwksFlood({ tokens: 1000, concurrency: 50 }, log);
 const firstRequest = await runFirstRequest({ processes: quick ? 3 : 15, jwksDelayMs: 80, gapsMs: [0, 150, 1000] }, log);
 const replayLoad = await runReplayLoad({ tokens: quick ? 100 : 500, concurrency: 50 }, log);
+const issuers = await runIssuers({ rounds: quick ? 3 : 25, opsPerRound: quick ? 100 : 1000 }, log);
 
 const report = {
   startedAt,
@@ -56,6 +58,7 @@ const report = {
   coldStart,
   flood,
   firstRequest,
+  issuers,
   sink: { ...sinkStats },
 };
 const { file, committed } = resultsFile(dirname(fileURLToPath(import.meta.url)), process.argv.slice(2), process.env);

@@ -4,7 +4,7 @@
  * for a REST API (TOKEN or REQUEST) and an HTTP API (simple or IAM responses, payload 2.0).
  */
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { CfnAuthorizer, HttpAuthorizer, type HttpRouteAuthorizerBindOptions, type HttpRouteAuthorizerConfig } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -17,7 +17,8 @@ import { Construct } from 'constructs';
 import { ENV, SUPPORTED_ALGORITHMS, type Algorithm } from '../lib/env-names.js';
 import { buildRouteTable } from '../lib/routes.js';
 import { MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_MAX_STALE_SECONDS, MAX_LIFETIME_LIMIT_SECONDS } from '../lib/config.js';
-import { checkHttpsUrl, checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid } from './prop-checks.js';
+import { checkIssuerProps, issuerEnvironment, type RequiredClaimsProps, type TrustedIssuerProps } from './issuer-props.js';
+import { checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid } from './prop-checks.js';
 import type { RoutePermission } from './routes.js';
 import { authorizerTarget, checkProvisionedConcurrency } from './provisioned-concurrency.js';
 import { replayTableActions, replayTableNeeds } from './replay-table-actions.js';
@@ -33,6 +34,7 @@ const MAX_TIMEOUT_SECONDS = 10;
 const MAX_CACHE_TTL_SECONDS = 3_600;
 
 export { ESM_REQUIRE_BANNER } from './bundling.js';
+export type { RequiredClaimsProps, TrustedIssuerProps } from './issuer-props.js';
 import { AUTHORIZER_BUNDLING } from './bundling.js';
 import { httpApiIdentitySources, restRequestContextSources } from './identity-sources.js';
 
@@ -43,9 +45,24 @@ export type AuthorizerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export interface JwtAuthorizerProps {
   /**
    * The exact `iss` every token must carry (JWT_ISSUER), e.g. `https://issuer.example.com`.
-   * Must be an `https:` URL.
+   * Must be an `https:` URL. Set this or `issuers`.
+   * @default - none: `issuers` lists the issuers
    */
-  readonly issuer: string;
+  readonly issuer?: string;
+
+  /**
+   * Several trusted issuers (TRUSTED_ISSUERS), at most 20, each with its own JWKS and, where they differ
+   * from the props below, its own settings. Replaces `issuer` and `jwksUri`. See docs/issuers.md.
+   * @default - one issuer, from `issuer` and `jwksUri`
+   */
+  readonly issuers?: readonly TrustedIssuerProps[];
+
+  /**
+   * Claim rules every token must satisfy (REQUIRED_CLAIMS): claim → value, or a list of accepted values.
+   * Registered, protocol and scope claims cannot be listed.
+   * @default - none
+   */
+  readonly requiredClaims?: RequiredClaimsProps;
 
   /**
    * The JWKS URL (JWKS_URI). Must be `https:`.
@@ -63,9 +80,11 @@ export interface JwtAuthorizerProps {
 
   /**
    * API Gateway stage name → the audience (or audiences) a token for that stage must carry
-   * (AUDIENCE_BY_STAGE). A request on a stage not listed here is refused.
+   * (AUDIENCE_BY_STAGE). A request on a stage not listed here is refused. Required unless every entry
+   * of `issuers` has its own.
+   * @default - none
    */
-  readonly audienceByStage: Readonly<Record<string, string | readonly string[]>>;
+  readonly audienceByStage?: Readonly<Record<string, string | readonly string[]>>;
 
   /**
    * The claim holding the audience (AUDIENCE_CLAIM): `aud`, or `client_id` for access tokens that carry
@@ -280,15 +299,11 @@ export class JwtAuthorizer extends Construct {
     checkOneOf('audienceClaim', audienceClaim, ['aud', 'client_id']);
     checkOneOf('logLevel', logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR']);
 
-    if (!Token.isUnresolved(props.issuer)) {
-      if (props.issuer.trim() === '' || /\s/.test(props.issuer)) invalid('issuer must be a non-empty URL without whitespace');
-      checkHttpsUrl('issuer', props.issuer);
-    }
-    if (props.jwksUri !== undefined) checkHttpsUrl('jwksUri', props.jwksUri);
+    checkIssuerProps(props);
     if (props.jwksMaxStale !== undefined) checkInteger('jwksMaxStale (seconds)', props.jwksMaxStale.toSeconds(), 0, MAX_JWKS_MAX_STALE_SECONDS);
 
-    const stages = Object.entries(props.audienceByStage);
-    if (stages.length === 0) invalid('audienceByStage must name at least one stage');
+    const stages = Object.entries(props.audienceByStage ?? {});
+    if (props.audienceByStage !== undefined && stages.length === 0) invalid('audienceByStage must name at least one stage');
     for (const [stage, audience] of stages) {
       if (stage.trim() === '') invalid('audienceByStage: a stage name is empty');
       const list = typeof audience === 'string' ? [audience] : audience;
@@ -373,8 +388,7 @@ export class JwtAuthorizer extends Construct {
 
     // ---- environment: names come only from ENV, the contract the function's config parser reads
     const environment: Record<string, string> = {
-      [ENV.issuer]: props.issuer,
-      [ENV.audienceByStage]: JSON.stringify(props.audienceByStage),
+      ...issuerEnvironment(this, props),
       [ENV.audienceClaim]: audienceClaim,
       [ENV.algorithms]: algorithms.join(','),
       [ENV.clockSkewSeconds]: String(clockSkewSeconds),
@@ -387,7 +401,6 @@ export class JwtAuthorizer extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'JwtAuthorizer',
       POWERTOOLS_LOG_LEVEL: logLevel,
     };
-    if (props.jwksUri !== undefined) environment[ENV.jwksUri] = props.jwksUri;
     if (props.jwksMaxStale !== undefined) environment[ENV.jwksMaxStaleSeconds] = String(props.jwksMaxStale.toSeconds());
     if (props.tokenTypes !== undefined) environment[ENV.tokenTypes] = props.tokenTypes.join(',');
     if (this.table) environment[ENV.replayTableName] = this.table.tableName;

@@ -4,24 +4,23 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
-import { ENV, SUPPORTED_ALGORITHMS, type Algorithm } from './env-names.js';
+import { ENV, type Algorithm } from './env-names.js';
 import { buildRouteTable, type RouteTable } from './routes.js';
+import {
+  algorithmList, audienceMap, audienceSchema, commaList, DEFAULT_ALGORITHMS, DEFAULT_SCOPE_CLAIMS, DEFAULT_TOKEN_TYPES, issuerProblem, jsonOf,
+  Problem, problem, scopeClaimList, tokenTypeList, type TokenTypes,
+} from './config-fields.js';
+import { buildIssuers, parseTrustedIssuers, type TrustedIssuerEntry, type TrustedIssuers } from './issuers-config.js';
+import { claimRules, requiredClaimsSchema, type ClaimRule } from './required-claims.js';
+
+export type { IssuerConfig } from './issuers-config.js';
 
 /** The validated, frozen configuration. */
-export interface AuthorizerConfig {
-  readonly issuer: string;
-  readonly jwksUri: string;
+export interface AuthorizerConfig extends TrustedIssuers {
   /** How long known keys outlive a failed refresh of an expired JWKS (stale-if-error); 0 = off. */
   readonly jwksMaxStaleSeconds: number;
-  /** Stage name → accepted audiences (a token needs one of them). */
-  readonly audienceByStage: ReadonlyMap<string, readonly string[]>;
-  readonly audienceClaim: 'aud' | 'client_id';
-  readonly algorithms: readonly Algorithm[];
   readonly clockSkewSeconds: number;
   readonly maxTokenLifetimeSeconds: number;
-  /** Accepted `typ` values, lower-case without `application/`; `allowAbsent` admits a token without one. */
-  readonly tokenTypes: { readonly allowAbsent: boolean; readonly values: ReadonlySet<string> };
-  readonly scopeClaims: readonly string[];
   readonly routes: RouteTable;
   readonly replayProtection: 'single-use' | 'off';
   /** Set when `replayProtection` is `single-use`. */
@@ -37,65 +36,17 @@ export const MAX_JWKS_MAX_STALE_SECONDS = 86400;
 /** Upper bound of MAX_TOKEN_LIFETIME_SECONDS (30 days). */
 export const MAX_LIFETIME_LIMIT_SECONDS = 30 * 86400;
 
-const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
-
-/** Normalizes a `typ` value for comparison: case-insensitive, `application/` optional (RFC 8725 §3.11). */
-export function normalizeTyp(typ: string): string {
-  const lower = typ.toLowerCase();
-  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
-}
+/** Normalizes a `typ` value for comparison (kept here for existing importers). */
+export { normalizeTyp } from './config-fields.js';
 
 // zod/mini: the same zod 4 core with a tree-shakable API. The classic API adds ~450 KB and ~50 ms to
 // every cold start (measured in bench/RESULTS.md) for nothing this schema uses. The schema is kept
 // small on purpose: every zod node costs construction at import and a first-parse compile, so each
 // variable is one shared `optional(string)` node and its meaning comes from a plain parser below.
 
-/** Thrown inside a variable's parser: the first problem ends that variable's parsing. */
-class Problem {
-  constructor(readonly message: string) {}
-}
-
-function problem(message: string): never {
-  throw new Problem(message);
-}
-
 function required(text: string | undefined): string {
   if (text === undefined) return problem('is required');
   return text;
-}
-
-/** A zod issue path as JSON would write it: `[0].scopes[1]`, `.dev`. */
-function pathText(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-}
-
-/**
- * Where a parsed JSON value has a `__proto__` key, at any depth, or undefined. JSON.parse keeps it as an
- * own key, but zod records and object spreads assign it as the prototype: the entry would silently vanish
- * (or change what the object inherits).
- */
-function protoKeyPath(value: unknown, path: PropertyKey[] = []): PropertyKey[] | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    if (key === '__proto__') return [...path, key];
-    const found = protoKeyPath(child, [...path, Array.isArray(value) ? Number(key) : key]);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function jsonOf<T>(text: string, schema: z.ZodMiniType<T>): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return problem('is not valid JSON');
-  }
-  const proto = protoKeyPath(value);
-  if (proto) return problem(`must not use the key "__proto__" (at ${pathText(proto)}): JSON objects would drop it`);
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  return problem(parsed.error.issues.map((i) => `${i.message}${i.path.length ? ` (at ${pathText(i.path)})` : ''}`).join('; '));
 }
 
 function integerIn(min: number, max: number, fallback: number) {
@@ -115,18 +66,6 @@ function oneOf<const T extends string>(values: readonly T[], fallback: T) {
   };
 }
 
-function commaList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-const audienceString = z.string({ error: 'an audience must be a string' }).check(z.minLength(1, 'an audience must be a non-empty string'));
-const audienceSchema = z.record(
-  z.string().check(z.minLength(1, 'a stage name must not be empty')),
-  z.union([audienceString, z.array(audienceString).check(z.minLength(1, 'an audience list must not be empty'))], {
-    error: 'an audience must be a non-empty string or a non-empty array of strings',
-  }),
-  { error: 'must be a JSON object of stage name to audience, e.g. {"dev":"api-dev"}' },
-);
 const routeSchema = z.array(
   z.strictObject(
     {
@@ -138,20 +77,14 @@ const routeSchema = z.array(
   { error: 'must be a JSON array of {"route": ..., "scopes": [...]} entries' },
 );
 
-function issuer(text: string | undefined): string {
-  const value = required(text);
-  if (value.trim() === '') return problem('must not be empty');
-  if (/\s/.test(value)) return problem('must not contain whitespace');
-  return value;
+function issuer(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const why = issuerProblem(text);
+  return why ? problem(why) : text;
 }
 
-function audienceByStage(text: string | undefined): ReadonlyMap<string, readonly string[]> {
-  const value = jsonOf(required(text), audienceSchema);
-  const stages = Object.entries(value);
-  if (stages.length === 0) return problem('must name at least one stage');
-  const map = new Map<string, readonly string[]>();
-  for (const [stage, aud] of stages) map.set(stage, Object.freeze(typeof aud === 'string' ? [aud] : [...new Set(aud)]));
-  return map;
+function audienceByStage(text: string | undefined): ReadonlyMap<string, readonly string[]> | undefined {
+  return text === undefined ? undefined : audienceMap(jsonOf(text, audienceSchema));
 }
 
 function routePermissions(text: string | undefined): RouteTable {
@@ -165,49 +98,27 @@ function routePermissions(text: string | undefined): RouteTable {
 }
 
 function algorithms(text: string | undefined): readonly Algorithm[] {
-  const list = commaList(text ?? 'RS256,ES256');
-  if (list.length === 0) return problem('must list at least one algorithm');
-  for (const alg of list) {
-    if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
-      const why = /^(none|HS\d+)$/i.test(alg) ? 'is refused (only asymmetric algorithms)' : 'is not supported';
-      return problem(`"${alg}" ${why}; use ${SUPPORTED_ALGORITHMS.join(', ')}`);
-    }
-  }
-  return Object.freeze([...new Set(list)] as Algorithm[]);
+  return text === undefined ? DEFAULT_ALGORITHMS : algorithmList(commaList(text));
 }
 
-function tokenTypes(text: string | undefined): AuthorizerConfig['tokenTypes'] {
-  const list = commaList(text ?? 'absent,JWT,at+jwt');
-  if (list.length === 0) return problem('must list at least one type (use "absent" for no typ header)');
-  const allowAbsent = list.some((t) => t.toLowerCase() === 'absent');
-  const values: ReadonlySet<string> = new Set(list.filter((t) => t.toLowerCase() !== 'absent').map(normalizeTyp));
-  return Object.freeze({ allowAbsent, values });
+function tokenTypes(text: string | undefined): TokenTypes {
+  return tokenTypeList(text === undefined ? DEFAULT_TOKEN_TYPES : commaList(text));
 }
 
 function scopeClaims(text: string | undefined): readonly string[] {
-  const list = commaList(text ?? 'scope,scp');
-  if (list.length === 0) return problem('must list at least one claim name');
-  return Object.freeze(list);
+  return text === undefined ? DEFAULT_SCOPE_CLAIMS : scopeClaimList(commaList(text));
+}
+
+function trustedIssuers(text: string | undefined): readonly TrustedIssuerEntry[] | undefined {
+  return text === undefined ? undefined : parseTrustedIssuers(text);
+}
+
+function requiredClaims(text: string | undefined): readonly ClaimRule[] {
+  return text === undefined ? [] : claimRules(jsonOf(text, requiredClaimsSchema()));
 }
 
 function optionalText(text: string | undefined): string | undefined {
   return text;
-}
-
-/** The problem with a JWKS URL, or undefined when it is acceptable. */
-function jwksUrlProblem(text: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return 'is not a valid URL';
-  }
-  const loopback = LOOPBACK_HOSTS.test(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    return 'must use https: (http: is accepted only on loopback)';
-  }
-  if (url.username || url.password) return 'must not carry credentials';
-  return undefined;
 }
 
 /** Each variable's parser: a string (or undefined) in, its value out, or a `problem`. */
@@ -226,6 +137,8 @@ const PARSERS = {
   [ENV.replayProtection]: oneOf(['single-use', 'off'], 'single-use'),
   [ENV.replayTableName]: optionalText,
   [ENV.httpApiResponse]: oneOf(['simple', 'iam'], 'simple'),
+  [ENV.trustedIssuers]: trustedIssuers,
+  [ENV.requiredClaims]: requiredClaims,
 } as const;
 
 type Parsed = { -readonly [K in keyof typeof PARSERS]: ReturnType<(typeof PARSERS)[K]> };
@@ -247,28 +160,39 @@ const schema = z.pipe(
         issue(name, err.message);
       }
     }
+    // Where the issuers come from (design §9): exactly one of TRUSTED_ISSUERS or JWT_ISSUER (+ JWKS_URI).
+    const multi = env[ENV.trustedIssuers] !== undefined;
+    if (multi && (env[ENV.issuer] !== undefined || env[ENV.jwksUri] !== undefined)) {
+      issue(ENV.trustedIssuers, `cannot be combined with ${ENV.issuer} or ${ENV.jwksUri}: list every issuer (and its jwksUri) in ${ENV.trustedIssuers}`);
+    } else if (!multi && env[ENV.issuer] === undefined) {
+      issue(ENV.issuer, `is required (or ${ENV.trustedIssuers} for several issuers)`);
+    }
+    if (!multi && env[ENV.audienceByStage] === undefined) issue(ENV.audienceByStage, 'is required');
     // Cross-variable checks need every variable's value.
     if (payload.issues.length > 0) return z.NEVER;
     const v = values as Parsed;
-    const iss = v[ENV.issuer];
-    const jwksUri = v[ENV.jwksUri]?.trim() || `${iss.replace(/\/+$/, '')}/.well-known/jwks.json`;
-    const jwksProblem = jwksUrlProblem(jwksUri);
-    if (jwksProblem) issue(ENV.jwksUri, jwksProblem);
+    const trusted = buildIssuers(
+      multi ? { entries: v[ENV.trustedIssuers]! } : { issuer: v[ENV.issuer]!, jwksUri: v[ENV.jwksUri] },
+      {
+        audienceByStage: v[ENV.audienceByStage],
+        audienceClaim: v[ENV.audienceClaim],
+        algorithms: v[ENV.algorithms],
+        tokenTypes: v[ENV.tokenTypes],
+        scopeClaims: v[ENV.scopeClaims],
+        requiredClaims: v[ENV.requiredClaims],
+      },
+      issue,
+    );
     const replayProtection = v[ENV.replayProtection];
     const table = v[ENV.replayTableName]?.trim();
     if (replayProtection === 'single-use' && !table) issue(ENV.replayTableName, 'is required when REPLAY_PROTECTION is single-use');
     else if (table && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) issue(ENV.replayTableName, 'is not a valid DynamoDB table name');
+    if (!trusted) return z.NEVER;
     return Object.freeze({
-      issuer: iss,
-      jwksUri: jwksProblem ? '' : new URL(jwksUri).href,
+      ...trusted,
       jwksMaxStaleSeconds: v[ENV.jwksMaxStaleSeconds],
-      audienceByStage: v[ENV.audienceByStage],
-      audienceClaim: v[ENV.audienceClaim],
-      algorithms: v[ENV.algorithms],
       clockSkewSeconds: v[ENV.clockSkewSeconds],
       maxTokenLifetimeSeconds: v[ENV.maxTokenLifetimeSeconds],
-      tokenTypes: v[ENV.tokenTypes],
-      scopeClaims: v[ENV.scopeClaims],
       routes: v[ENV.routePermissions],
       replayProtection,
       replayTableName: replayProtection === 'single-use' ? table : undefined,

@@ -6,9 +6,11 @@ import { AuthError, toAuthError } from './errors.js';
 import type { AuthorizerConfig } from './config.js';
 import { eventKind, extractRequest, extractToken, type AuthRequest } from './extract-request.js';
 import type { CallLimits } from './deadline.js';
-import type { KeyLookup, KeySource } from './key-source.js';
+import type { IssuerKeys } from './issuer-keys.js';
+import type { KeyLookup } from './key-source.js';
 import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
 import { MAX_PATH_LENGTH, splitPath, templateMatches, type Route } from './routes.js';
+import { translateScopes } from './scope-map.js';
 import { permits, readScopes } from './scopes.js';
 import { candidateKeys, prepareToken, verifyPrepared, type VerifiedToken } from './verify-token.js';
 
@@ -32,7 +34,8 @@ export interface Decision {
 /** What a decision depends on, built once per cold start. */
 export interface DecideDeps {
   readonly config: AuthorizerConfig;
-  readonly keys: KeySource;
+  /** Each issuer's own key source. */
+  readonly keys: IssuerKeys;
   /** Required when `config.replayProtection` is `single-use`. */
   readonly replayStore: ReplayStore | undefined;
 }
@@ -69,15 +72,17 @@ export async function decide(event: unknown, deps: DecideDeps, now: number, limi
     const raw = extractToken(event, kind);
     request = extractRequest(event, kind);
     if (!request.stageConsistent) throw new AuthError('STAGE_MISMATCH', 'requestContext.stage disagrees with the ARN');
-    const audiences = config.audienceByStage.get(request.arn.stage);
-    if (!audiences) throw new AuthError('STAGE_NOT_CONFIGURED', 'no audience is configured for this stage');
+    if (!config.stages.has(request.arn.stage)) throw new AuthError('STAGE_NOT_CONFIGURED', 'no issuer has an audience for this stage');
     const prepared = prepareToken(raw, config);
     kid = prepared.kid;
+    const { issuer } = prepared;
     // Cached keys come without a promise: the warm path stays synchronous up to the replay store.
-    const candidates = candidateKeys(deps.keys, prepared, lookup);
+    const candidates = candidateKeys(deps.keys.for(issuer), prepared, lookup);
+    // Undefined when only other issuers serve this stage: refused after verification, as a wrong audience.
+    const audiences = issuer.audienceByStage.get(request.arn.stage);
     token = verifyPrepared(prepared, Array.isArray(candidates) ? candidates : await candidates, { audiences, now }, config);
     key = replayKey(token.iss, token.jti);
-    scopes = readScopes(token.payload, config.scopeClaims);
+    scopes = translateScopes(readScopes(token.payload, issuer.scopeClaims), issuer.scopeMap);
     if (request.arn.path.length > MAX_PATH_LENGTH) throw new AuthError('ROUTE_NOT_FOUND', `path is longer than ${MAX_PATH_LENGTH} characters`);
     route = governingRoute(config, request);
     if (!route) throw new AuthError('ROUTE_NOT_FOUND', 'no route table entry governs this request');

@@ -5,14 +5,16 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { AuthError } from './errors.js';
 import type { Algorithm } from './env-names.js';
-import type { AuthorizerConfig } from './config.js';
-import { normalizeTyp } from './config.js';
+import type { AuthorizerConfig, IssuerConfig } from './config.js';
+import { normalizeTyp } from './config-fields.js';
 import { decodeJsonPart, decodeSignature, signedBytes, splitJws } from './decode-jwt.js';
 import type { KeyLookup, KeySource } from './key-source.js';
+import { checkRequiredClaims } from './required-claims.js';
 
 /** The claims the authorizer relies on, all verified. */
 export interface VerifiedToken {
   readonly sub: string;
+  /** The value of the issuer's `jtiClaim` (`jti` unless configured otherwise). */
   readonly jti: string;
   readonly iss: string;
   readonly exp: number;
@@ -26,8 +28,11 @@ export interface VerifiedToken {
 /** What the verifier needs to know about the request. */
 export interface VerifyInput {
   readonly token: string;
-  /** Audiences of the stage the request came in on; the token must carry one of them. */
-  readonly audiences: readonly string[];
+  /**
+   * Audiences of the stage the request came in on; the token must carry one of them. Undefined when the
+   * token's issuer has none for this stage (another issuer serves it): refused like a wrong audience.
+   */
+  readonly audiences: readonly string[] | undefined;
   /** Seconds since the epoch. */
   readonly now: number;
 }
@@ -85,16 +90,16 @@ function has(o: Readonly<Record<string, unknown>>, name: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, name);
 }
 
-function checkHeader(header: Readonly<Record<string, unknown>>, config: AuthorizerConfig): { alg: Algorithm; kid: string | undefined } {
+function checkHeader(header: Readonly<Record<string, unknown>>, issuer: IssuerConfig): { alg: Algorithm; kid: string | undefined } {
   const alg = header['alg'];
-  if (typeof alg !== 'string' || !has(header, 'alg') || !(config.algorithms as readonly string[]).includes(alg)) {
+  if (typeof alg !== 'string' || !has(header, 'alg') || !(issuer.algorithms as readonly string[]).includes(alg)) {
     throw new AuthError('ALG_NOT_ALLOWED', 'alg is missing or not allowed');
   }
   // RFC 7515 §4.1.11: a recipient must reject extensions it does not understand; it understands none.
   if (has(header, 'crit')) throw new AuthError('CRIT_UNSUPPORTED', 'crit header is not supported');
   // RFC 7797 unencoded payloads change what is signed; never accepted.
   if (has(header, 'b64')) throw new AuthError('CRIT_UNSUPPORTED', 'b64 header is not supported');
-  const { allowAbsent, values } = config.tokenTypes;
+  const { allowAbsent, values } = issuer.tokenTypes;
   if (has(header, 'typ')) {
     const typ = header['typ'];
     if (typeof typ !== 'string' || !values.has(normalizeTyp(typ))) throw new AuthError('TYP_NOT_ALLOWED', 'typ is not accepted');
@@ -129,10 +134,12 @@ function identifier(payload: Readonly<Record<string, unknown>>, name: string, ma
   return value;
 }
 
-function checkAudience(payload: Readonly<Record<string, unknown>>, config: AuthorizerConfig, audiences: readonly string[]): void {
-  const claim = config.audienceClaim;
+function checkAudience(payload: Readonly<Record<string, unknown>>, issuer: IssuerConfig, audiences: readonly string[] | undefined): void {
+  const claim = issuer.audienceClaim;
   const value = has(payload, claim) ? payload[claim] : undefined;
-  if (claim === 'client_id') {
+  if (!audiences) {
+    // This issuer serves no audience on the stage: nothing it signs can be meant for it.
+  } else if (claim === 'client_id') {
     if (typeof value === 'string' && audiences.includes(value)) return;
   } else if (typeof value === 'string') {
     if (audiences.includes(value)) return;
@@ -142,11 +149,12 @@ function checkAudience(payload: Readonly<Record<string, unknown>>, config: Autho
   throw new AuthError('AUDIENCE_MISMATCH', 'audience is not the stage audience');
 }
 
-function checkClaims(payload: Readonly<Record<string, unknown>>, config: AuthorizerConfig, input: Omit<VerifyInput, 'token'>) {
+function checkClaims(payload: Readonly<Record<string, unknown>>, config: AuthorizerConfig, issuer: IssuerConfig, input: Omit<VerifyInput, 'token'>) {
   const skew = config.clockSkewSeconds;
   const { now } = input;
   const iss = payload['iss'];
-  if (!has(payload, 'iss') || typeof iss !== 'string' || iss !== config.issuer) throw new AuthError('ISSUER_MISMATCH', 'iss is not the trusted issuer');
+  // Selection already matched it; checked again so the verified token can only name its own issuer.
+  if (!has(payload, 'iss') || typeof iss !== 'string' || iss !== issuer.issuer) throw new AuthError('ISSUER_MISMATCH', 'iss is not the trusted issuer');
   const exp = numericDate(payload, 'exp', true)!;
   const iat = numericDate(payload, 'iat', true)!;
   const nbf = numericDate(payload, 'nbf', false);
@@ -154,14 +162,17 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Authori
   if (nbf !== undefined && now + skew < nbf) throw new AuthError('TOKEN_NOT_YET_VALID', 'token is not valid yet');
   if (iat > now + skew) throw new AuthError('IAT_IN_FUTURE', 'iat is in the future');
   if (exp < iat || exp - iat > config.maxTokenLifetimeSeconds) throw new AuthError('LIFETIME_TOO_LONG', 'exp - iat exceeds the maximum lifetime');
-  checkAudience(payload, config, input.audiences);
+  checkAudience(payload, issuer, input.audiences);
   const sub = identifier(payload, 'sub', MAX_SUB_LENGTH);
-  const jti = identifier(payload, 'jti');
+  const jti = identifier(payload, issuer.jtiClaim);
+  checkRequiredClaims(payload, issuer.requiredClaims);
   return { iss, exp, iat, sub, jti };
 }
 
 /** A decoded token whose header passed its checks, waiting for its keys. */
 export interface PreparedToken {
+  /** The entry the unverified `iss` chose: its keys, header rules and claim rules apply. */
+  readonly issuer: IssuerConfig;
   readonly payload: Readonly<Record<string, unknown>>;
   /** The exact bytes that were signed. */
   readonly signingInput: Buffer;
@@ -176,34 +187,47 @@ interface CheckedHeader {
 }
 
 /**
- * Headers that passed `checkHeader`, by their exact base64url text, per config. An issuer's tokens share
- * a handful of headers, and the check is a pure function of that text and the config, so a repeat skips
- * decoding and checking it. Only accepted headers are kept, and the map is cleared when full, so a flood
- * of distinct headers costs what it costs without the cache.
+ * Headers that passed `checkHeader`, by their exact base64url text, per issuer (the check depends on the
+ * issuer's algorithms and types). An issuer's tokens share a handful of headers, and the check is a pure
+ * function of that text and the issuer's settings, so a repeat skips decoding and checking it. Only
+ * accepted headers are kept, and the map is cleared when full, so a flood of distinct headers costs
+ * what it costs without the cache.
  */
-const checkedHeaders = new WeakMap<AuthorizerConfig, Map<string, CheckedHeader>>();
+const checkedHeaders = new WeakMap<IssuerConfig, Map<string, CheckedHeader>>();
 const MAX_CHECKED_HEADERS = 64;
 
-/** Decodes the token and checks its header (synchronous; the keys come next). */
+/**
+ * The issuer entry named by the payload's unverified `iss`, compared exactly. It only chooses whose keys
+ * and rules apply; the signature of that issuer's key then decides whether the token is believed.
+ */
+export function selectIssuer(config: AuthorizerConfig, payload: Readonly<Record<string, unknown>>): IssuerConfig {
+  const iss = has(payload, 'iss') ? payload['iss'] : undefined;
+  const issuer = typeof iss === 'string' ? config.issuerMap.get(iss) : undefined;
+  if (!issuer) throw new AuthError('ISSUER_MISMATCH', 'iss is not a trusted issuer');
+  return issuer;
+}
+
+/** Decodes the token, chooses its issuer and checks its header (synchronous; the keys come next). */
 export function prepareToken(token: string, config: AuthorizerConfig): PreparedToken {
   const parts = splitJws(token);
-  let cache = checkedHeaders.get(config);
+  const payload = decodeJsonPart(parts.payload, 'payload');
+  const issuer = selectIssuer(config, payload);
+  let cache = checkedHeaders.get(issuer);
   if (!cache) {
     cache = new Map();
-    checkedHeaders.set(config, cache);
+    checkedHeaders.set(issuer, cache);
   }
   const cached = cache.get(parts.header);
   // Decoding order, and so which error a doubly bad token gets, is the same with or without the cache.
   const header = cached ? undefined : decodeJsonPart(parts.header, 'header');
-  const payload = decodeJsonPart(parts.payload, 'payload');
   const signature = decodeSignature(parts.signature);
   let checked = cached;
   if (!checked) {
-    checked = Object.freeze(checkHeader(header!, config));
+    checked = Object.freeze(checkHeader(header!, issuer));
     if (cache.size >= MAX_CHECKED_HEADERS) cache.clear();
     cache.set(parts.header, checked);
   }
-  return { payload, signingInput: signedBytes(parts), signature, alg: checked.alg, kid: checked.kid };
+  return { issuer, payload, signingInput: signedBytes(parts), signature, alg: checked.alg, kid: checked.kid };
 }
 
 /** Checks the signature against the candidate keys, then the claims (synchronous). */
@@ -222,7 +246,7 @@ export function verifyPrepared(prepared: PreparedToken, candidates: readonly Key
   }
   if (!fitted) throw new AuthError('KEY_UNSUITABLE', 'the JWKS key does not fit alg (type, curve or size)');
   if (!verified) throw new AuthError('SIGNATURE_INVALID', 'signature does not verify');
-  const { iss, exp, iat, sub, jti } = checkClaims(prepared.payload, config, input);
+  const { iss, exp, iat, sub, jti } = checkClaims(prepared.payload, config, prepared.issuer, input);
   return { iss, exp, iat, sub, jti, payload: prepared.payload, kid, alg };
 }
 
@@ -234,8 +258,14 @@ export function candidateKeys(keys: KeySource, prepared: PreparedToken, lookup?:
   return keys.cachedKeysFor?.(prepared.alg, prepared.kid) ?? keys.keysFor(prepared.alg, prepared.kid, lookup);
 }
 
-/** Verifies signature and claims; throws `AuthError` on any failure. */
-export async function verifyToken(input: VerifyInput, config: AuthorizerConfig, keys: KeySource): Promise<VerifiedToken> {
+/**
+ * Verifies signature and claims; throws `AuthError` on any failure.
+ * @param keys the key source of each issuer, or one source when a single issuer is configured
+ */
+export async function verifyToken(input: VerifyInput, config: AuthorizerConfig, keys: KeySource | ((issuer: IssuerConfig) => KeySource)): Promise<VerifiedToken> {
+  // One key source serving several issuers would let one issuer's keys verify another's tokens.
+  if (typeof keys !== 'function' && config.issuers.length !== 1) throw new TypeError('verifyToken: one KeySource serves one issuer; pass a function of the issuer');
   const prepared = prepareToken(input.token, config);
-  return verifyPrepared(prepared, await candidateKeys(keys, prepared), input, config);
+  const source = typeof keys === 'function' ? keys(prepared.issuer) : keys;
+  return verifyPrepared(prepared, await candidateKeys(source, prepared), input, config);
 }

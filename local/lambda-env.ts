@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { ENV } from '../lib/env-names.js';
 import { LocalError } from './errors.js';
-import { AUDIENCE_BY_STAGE, REGION, REPLAY_TABLE } from './settings.js';
+import { AUDIENCE_BY_STAGE, REGION, REPLAY_TABLE, SECOND_ISSUER } from './settings.js';
 import type { RoutePermission } from './routes.js';
 import type { AuthorizerHandler } from '../functions/authorizer/create-authorizer.js';
 
@@ -15,13 +15,22 @@ import type { AuthorizerHandler } from '../functions/authorizer/create-authorize
 export function localAuthorizerEnv(opts: {
   issuer: string;
   jwksUri: string;
+  /** The second local issuer; with it the issuers go into TRUSTED_ISSUERS. */
+  second?: { issuer: string; jwksUri: string } | undefined;
   dynamoEndpoint: string | undefined;
   replay: 'single-use' | 'off';
   routes: readonly RoutePermission[];
 }): Record<string, string> {
+  const issuers: Record<string, string> = opts.second
+    ? {
+        [ENV.trustedIssuers]: JSON.stringify([
+          { issuer: opts.issuer, jwksUri: opts.jwksUri },
+          { issuer: opts.second.issuer, jwksUri: opts.second.jwksUri, scopeMap: SECOND_ISSUER.scopeMap },
+        ]),
+      }
+    : { [ENV.issuer]: opts.issuer, [ENV.jwksUri]: opts.jwksUri };
   const env: Record<string, string> = {
-    [ENV.issuer]: opts.issuer,
-    [ENV.jwksUri]: opts.jwksUri,
+    ...issuers,
     [ENV.audienceByStage]: JSON.stringify(AUDIENCE_BY_STAGE),
     [ENV.routePermissions]: JSON.stringify(opts.routes),
     [ENV.replayProtection]: opts.replay,

@@ -10,6 +10,16 @@ export const API_ID = 'local00001';
 /** `arn:aws:execute-api:<region>:<account>:<apiId>/` — append `<stage>/<METHOD><path>`. */
 export const ARN_PREFIX = `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${API_ID}/`;
 
+/**
+ * The second local issuer (design §9): same server, path `/second`, its own key. Its tokens name scopes
+ * the way another provider might (`Orders.Read`); its `scopeMap` translates them into the route table's.
+ */
+export const SECOND_ISSUER = Object.freeze({
+  path: '/second',
+  scopeMap: Object.freeze({ 'Orders.Read': 'orders:read', 'Orders.Write': 'orders:write' }),
+  demoScope: 'Orders.Read',
+});
+
 /** Stage → audience, as AUDIENCE_BY_STAGE. */
 export const AUDIENCE_BY_STAGE: Readonly<Record<string, string>> = Object.freeze({ dev: 'api-dev', staging: 'api-staging', prod: 'api-prod' });
 export const REPLAY_TABLE = 'replay';
@@ -26,6 +36,7 @@ export function dataPaths(dataDir: string) {
   return {
     dir,
     key: join(dir, 'issuer-key.json'),
+    secondKey: join(dir, 'issuer-key-second.json'),
     dynalite: join(dir, 'dynalite'),
     state: join(dir, 'stack.json'),
     lock: join(dir, 'start.lock'),

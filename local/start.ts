@@ -15,7 +15,7 @@ import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
 import { LOCAL_ROUTES, type RoutePermission } from './routes.js';
-import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, dataPaths } from './settings.js';
+import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, SECOND_ISSUER, dataPaths } from './settings.js';
 import { loadOrCreateKey } from './signing-key.js';
 import { acquireLock, removeState, writeState } from './state.js';
 import { allowedExpectation, moreTokensLine } from './hints.js';
@@ -73,12 +73,13 @@ async function main(options: StartOptions): Promise<void> {
   try {
     releaseLock = acquireLock(options.dataDir);
     const key = await loadOrCreateKey(paths.key);
-    const issuer = await startIssuer(key, options.issuerPort);
+    const secondKey = await loadOrCreateKey(paths.secondKey);
+    const issuer = await startIssuer(key, options.issuerPort, secondKey);
     pieces.push(issuer);
     const replay = options.replay === 'single-use' ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
     if (replay) pieces.push(replay);
 
-    const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES });
+    const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, second: issuer.second, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES });
     const user = options.envFile ? userAuthorizerEnv(localEnv, options.envFile, options.fn) : undefined;
     user?.notes.forEach((note) => out(`note: ${note}`));
     applyLambdaEnv(user?.env ?? localEnv);
@@ -95,6 +96,7 @@ async function main(options: StartOptions): Promise<void> {
       gateway: gateway.url,
       issuer: issuer.issuer,
       jwksUri: issuer.jwksUri,
+      second: issuer.second,
       dynamoEndpoint: replay?.endpoint ?? '',
       replayTable: replay ? REPLAY_TABLE : '',
       replayProtection: options.replay,
@@ -106,6 +108,8 @@ async function main(options: StartOptions): Promise<void> {
 
     const token = await mintToken(key, { issuer: issuer.issuer, sub: DEMO_TOKEN.sub, scope: DEMO_TOKEN.scope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
     const curl = `curl -i -H "Authorization: Bearer ${token}" ${gateway.url}/${DEMO_TOKEN.stage}/orders/42`;
+    const secondToken = await mintToken(secondKey, { issuer: issuer.second.issuer, sub: DEMO_TOKEN.sub, scope: SECOND_ISSUER.demoScope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
+    const secondCurl = `curl -i -H "Authorization: Bearer ${secondToken}" ${gateway.url}/${DEMO_TOKEN.stage}/orders/42`;
     const stages = Object.entries(AUDIENCE_BY_STAGE).map(([s, a]) => `${s} (aud ${a})`).join(', ');
 
     out(`JWT authorizer — local stack (${EVENT_LABEL[options.event]})`);
@@ -113,6 +117,8 @@ async function main(options: StartOptions): Promise<void> {
     out(`  Issuer        ${issuer.issuer}   ES256 key ${display(key.file)}${key.created ? ' (new)' : ''}, kid ${key.kid}`);
     out(`                JWKS      ${issuer.jwksUri}`);
     out(`                Discovery ${issuer.issuer}/.well-known/openid-configuration`);
+    out(`  Issuer 2      ${issuer.second.issuer}   ES256 key ${display(secondKey.file)}${secondKey.created ? ' (new)' : ''}, kid ${secondKey.kid}`);
+    out(`                JWKS      ${issuer.second.jwksUri}   scopeMap ${JSON.stringify(SECOND_ISSUER.scopeMap)}`);
     if (replay) out(`  Replay table  "${REPLAY_TABLE}" on dynalite ${replay.endpoint}   data in ${shown}/dynalite${replay.createdTable ? ' (table created)' : ''}`);
     else out('  Replay table  none: --replay off (a token may be used any number of times)');
     out(`  Upstream      ${demo ? `demo backend ${demo.url} (echoes the request and the authorizer context)` : upstream.href}`);
@@ -128,6 +134,11 @@ async function main(options: StartOptions): Promise<void> {
     out(`  ${curl}`);
     if (replay) out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
     else out('    → the same again: 200 (replay protection is off)');
+    out();
+    out(`A token of the second issuer (TRUSTED_ISSUERS), scope "${SECOND_ISSUER.demoScope}", translated to "orders:read" by its scopeMap:`);
+    out();
+    out(`  ${secondCurl}`);
+    out('    → 200: the context shows scope "orders:read"');
     out();
     out(moreTokensLine(options.dataDir));
     out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);

@@ -11,6 +11,8 @@ export interface StackState {
   readonly gateway: string;
   readonly issuer: string;
   readonly jwksUri: string;
+  /** The second local issuer (absent in the state of older stacks). */
+  readonly second?: { readonly issuer: string; readonly jwksUri: string };
   readonly dynamoEndpoint: string;
   readonly replayTable: string;
   readonly replayProtection: 'single-use' | 'off';

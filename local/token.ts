@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { exitWith, UsageError } from './errors.js';
 import { mintToken } from './mint.js';
-import { AUDIENCE_BY_STAGE, DEFAULT_DATA_DIR, DEFAULT_PORTS, DEMO_TOKEN, HOST, dataPaths } from './settings.js';
+import { AUDIENCE_BY_STAGE, DEFAULT_DATA_DIR, DEFAULT_PORTS, DEMO_TOKEN, HOST, SECOND_ISSUER, dataPaths } from './settings.js';
 import { loadOrCreateKey } from './signing-key.js';
 import { scriptArgs } from './script-args.js';
 import { runningStack } from './state.js';
@@ -31,6 +31,7 @@ Options:
                         --exp -60 (expired), --nbf +600 (not yet valid), --iat +600 (issued in the future)
   --jti <id>            token id (default a random UUID; reuse one to try replay protection)
   --claim <name=value>  an extra claim, value parsed as JSON when it can be (repeatable), e.g. --claim role=admin
+  --issuer <main|second> which local issuer signs (default main); second is <iss>${SECOND_ISSUER.path}, with its own key
   --iss <url>           issuer (default: the running stack's, else http://${HOST}:${DEFAULT_PORTS.issuer})
   --data-dir <dir>      where the signing key lives (default ${DEFAULT_DATA_DIR})
   -h, --help            show this help
@@ -45,6 +46,7 @@ interface TokenArgs {
   jti: string | undefined;
   claims: Record<string, unknown>;
   iss: string | undefined;
+  issuer: 'main' | 'second';
   dataDir: string;
   help: boolean;
 }
@@ -68,6 +70,7 @@ function parse(argv: string[]): TokenArgs {
         jti: { type: 'string' },
         claim: { type: 'string', multiple: true },
         iss: { type: 'string' },
+        issuer: { type: 'string', default: 'main' },
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -108,8 +111,10 @@ function parse(argv: string[]): TokenArgs {
   }
   const iss = values['iss'] as string | undefined;
   if (iss !== undefined && iss.trim() === '') throw new UsageError('--iss must not be empty');
+  const which = values['issuer'] as string;
+  if (which !== 'main' && which !== 'second') throw new UsageError(`--issuer must be main or second, got "${which}"`);
   const dataDir = values['data-dir'] as string;
-  return { sub, scope, aud, times, jti, claims, iss, dataDir, help: values['help'] === true };
+  return { sub, scope, aud, times, jti, claims, iss, issuer: which, dataDir, help: values['help'] === true };
 }
 
 async function main(): Promise<void> {
@@ -125,13 +130,15 @@ async function main(): Promise<void> {
   }
   const paths = dataPaths(args.dataDir);
   // Missing key: generate it here (npm start publishes whatever key the folder holds).
-  const key = await loadOrCreateKey(paths.key);
+  const second = args.issuer === 'second';
+  const key = await loadOrCreateKey(second ? paths.secondKey : paths.key);
   if (key.created) process.stderr.write(`note: generated a new signing key in ${key.file}; npm start will publish it\n`);
   let issuer = args.iss;
   if (!issuer) {
-    issuer = runningStack(args.dataDir)?.issuer;
+    const stack = runningStack(args.dataDir);
+    issuer = second ? stack?.second?.issuer : stack?.issuer;
     if (!issuer) {
-      issuer = `http://${HOST}:${DEFAULT_PORTS.issuer}`;
+      issuer = `http://${HOST}:${DEFAULT_PORTS.issuer}${second ? SECOND_ISSUER.path : ''}`;
       process.stderr.write(`note: no local stack is running on ${args.dataDir}; iss is ${issuer} (npm start's default issuer)\n`);
     }
   }

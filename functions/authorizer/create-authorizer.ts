@@ -10,6 +10,7 @@ import { parseConfig, type AuthorizerConfig } from '../../lib/config.js';
 import { decide, type Decision } from '../../lib/decide.js';
 import { DynamoDbReplayStore } from '../../lib/dynamodb-replay-store.js';
 import { RemoteKeySource, type KeySource } from '../../lib/key-source.js';
+import { IssuerKeys, type KeySourceFactory } from '../../lib/issuer-keys.js';
 import { RoutePolicyCache } from '../../lib/build-policy.js';
 import { jtiFingerprint, type ReplayStore } from '../../lib/replay-store.js';
 import { INTERNAL, respond, UNAUTHORIZED, type AuthorizerResponse, type ResponseNotes } from '../../lib/respond.js';
@@ -20,7 +21,10 @@ import { requestDeadline } from './request-deadline.js';
 /** Everything a test or the local gateway may replace; the environment is the only required input. */
 export interface AuthorizerOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The one key source, when one issuer is configured (tests, local tools). */
   readonly keys?: KeySource;
+  /** Builds each issuer's key source on its first token. @default a RemoteKeySource of its jwksUri */
+  readonly keysFor?: KeySourceFactory;
   readonly replayStore?: ReplayStore;
   readonly dynamoClient?: DynamoDBClient;
   /** @default a DecisionLog configured from POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE,
@@ -94,8 +98,9 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
       metrics: env['POWERTOOLS_METRICS_DISABLED'] !== 'true',
       level: env['POWERTOOLS_LOG_LEVEL'],
     });
-  const keys = options.keys ?? new RemoteKeySource(config.jwksUri, { maxStaleMs: config.jwksMaxStaleSeconds * 1000 });
-  const keysPrefetched = prefetchKeys(keys, log);
+  const keys = new IssuerKeys(keySourceFactory(options, config));
+  // Every issuer's set is fetched during init (design §3), each into its own source (§9).
+  const keysPrefetched = Promise.all(config.issuers.map((issuer) => prefetchKeys(keys.for(issuer), log))).then(() => undefined);
   let replayStore = options.replayStore;
   if (!replayStore && config.replayProtection === 'single-use') {
     replayStore = new DynamoDbReplayStore(options.dynamoClient ?? boundedDynamoClient(), config.replayTableName!);
@@ -149,6 +154,17 @@ function logPrefetchFailure(log: DecisionLog, err: unknown): void {
   } catch {
     // A broken log must not turn a failed prefetch into a failed init.
   }
+}
+
+/** How each issuer's key source is built. One injected source never serves several issuers. */
+function keySourceFactory(options: AuthorizerOptions, config: AuthorizerConfig): KeySourceFactory {
+  const { keys, keysFor } = options;
+  if (keys && keysFor) throw new TypeError('createAuthorizer: pass keys or keysFor, not both');
+  if (keys) {
+    if (config.issuers.length !== 1) throw new TypeError('createAuthorizer: keys serves one issuer; with several, pass keysFor');
+    return () => keys;
+  }
+  return keysFor ?? ((issuer) => new RemoteKeySource(issuer.jwksUri, { maxStaleMs: config.jwksMaxStaleSeconds * 1000 }));
 }
 
 /**

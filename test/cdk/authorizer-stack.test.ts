@@ -119,7 +119,7 @@ describe('authorizer function', () => {
     );
     const config = parseConfig(env);
     expect(config.replayProtection).toBe('single-use');
-    expect(config.audienceByStage.get('dev')).toEqual(['api-dev']);
+    expect(config.issuers[0]!.audienceByStage.get('dev')).toEqual(['api-dev']);
     expect(config.routes.routes.map((r) => r.key).sort()).toEqual(DEMO_ROUTES.map((r) => r.route).sort());
   });
 

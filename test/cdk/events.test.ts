@@ -64,7 +64,7 @@ describe('events/env.json', () => {
 
   it('is a configuration the function accepts', () => {
     const config = parseConfig(envFile[ids[0]!]!);
-    for (const stage of STAGE_NAMES) expect(config.audienceByStage.has(stage), stage).toBe(true);
+    for (const stage of STAGE_NAMES) expect(config.stages.has(stage), stage).toBe(true);
   });
 });
 

@@ -67,11 +67,11 @@ export function onlyResource(template: Template, type: string): [string, Resourc
   return all[0]!;
 }
 
-/** The authorizer function: the Lambda function whose environment has JWT_ISSUER. */
+/** The authorizer function: the Lambda function whose environment has JWT_ISSUER or TRUSTED_ISSUERS. */
 export function authorizerFunction(template: Template): [string, Resource] {
   const fns = resourcesOf(template, 'AWS::Lambda::Function').filter(([, r]) => {
     const env = (r.Properties?.['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables;
-    return env !== undefined && 'JWT_ISSUER' in env;
+    return env !== undefined && ('JWT_ISSUER' in env || 'TRUSTED_ISSUERS' in env);
   });
   if (fns.length !== 1) throw new Error(`expected one authorizer function, found ${fns.length}`);
   return fns[0]!;

@@ -87,7 +87,7 @@ describe('npm start (REST API, TOKEN authorizer, demo backend)', () => {
 
   it('the printed curl commands work as printed: 200, then 401 as a replay', async () => {
     const curls = rest.curls();
-    expect(curls).toHaveLength(2);
+    expect(curls).toHaveLength(3);
     expect(curls[0]).toBe(curls[1]);
     const m = /^curl -i -H "([^"]+)" (\S+)$/.exec(curls[0]!);
     expect(m).not.toBeNull();
@@ -97,6 +97,34 @@ describe('npm start (REST API, TOKEN authorizer, demo backend)', () => {
     expect(first.json['authorizer']).toMatchObject({ principalId: 'demo-user', sub: 'demo-user', scope: 'orders:read', stage: 'dev' });
     const second = await get(m![2]!, undefined, { headers: { [name]: value } });
     expect(second).toEqual({ status: 401, json: { message: 'Unauthorized' } });
+  });
+
+  it('prints a working token of the second issuer, whose scope its scopeMap translates', async () => {
+    const third = rest.curls()[2]!;
+    const m = /^curl -i -H "Authorization: Bearer ([^"]+)" (\S+)$/.exec(third);
+    expect(m).not.toBeNull();
+    const payload = JSON.parse(Buffer.from(m![1]!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(payload).toMatchObject({ iss: `${rest.ready.issuer}/second`, scope: 'Orders.Read' });
+    const res = await get(m![2]!, m![1]!);
+    expect(res.status).toBe(200);
+    expect(res.json['authorizer']).toMatchObject({ sub: 'demo-user', scope: 'orders:read' });
+    const jwks = await get(`${rest.ready.issuer}/second/.well-known/jwks.json`);
+    const main = await get(`${rest.ready.issuer}/.well-known/jwks.json`);
+    expect((jwks.json['keys'] as { kid: string }[])[0]!.kid).not.toBe((main.json['keys'] as { kid: string }[])[0]!.kid);
+  });
+
+  it('npm run token --issuer second mints a token of the second issuer; the first issuer’s key cannot stand in', async () => {
+    const minted = await runToEnd('local/token.ts', ['--data-dir', rest.dataDir, '--issuer', 'second', '--scope', 'Orders.Read Orders.Write']);
+    expect(minted.code).toBe(0);
+    const token = minted.stdout.trim();
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(payload['iss']).toBe(`${rest.ready.issuer}/second`);
+    const res = await get(`${rest.ready.gateway}/dev/orders`, token, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(200);
+    expect(res.json['authorizer']).toMatchObject({ scope: 'orders:read orders:write' });
+    // The main issuer's key signing a token that names the second issuer: refused.
+    const forged = await rest.token({ issuer: `${rest.ready.issuer}/second` });
+    expect((await get(`${rest.ready.gateway}/dev/orders/42`, forged)).status).toBe(401);
   });
 
   it('allows a valid token and forwards the authorizer context', async () => {

@@ -22,19 +22,27 @@ function error(overrides: Record<string, string | undefined>): string {
 describe('parseConfig', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig(base);
-    expect(config.jwksUri).toBe('https://issuer.example.com/.well-known/jwks.json');
-    expect(config.audienceClaim).toBe('aud');
-    expect(config.algorithms).toEqual(['RS256', 'ES256']);
+    const issuer = config.issuers[0]!;
+    expect(config.issuers).toHaveLength(1);
+    expect(issuer.issuer).toBe('https://issuer.example.com');
+    expect(config.issuerMap.get('https://issuer.example.com')).toBe(issuer);
+    expect(issuer.jwksUri).toBe('https://issuer.example.com/.well-known/jwks.json');
+    expect(issuer.audienceClaim).toBe('aud');
+    expect(issuer.algorithms).toEqual(['RS256', 'ES256']);
+    expect(issuer.jtiClaim).toBe('jti');
+    expect(issuer.scopeMap).toBeUndefined();
+    expect(issuer.requiredClaims).toEqual([]);
     expect(config.clockSkewSeconds).toBe(30);
     expect(config.maxTokenLifetimeSeconds).toBe(86400);
-    expect(config.tokenTypes.allowAbsent).toBe(true);
-    expect([...config.tokenTypes.values]).toEqual(['jwt', 'at+jwt']);
-    expect(config.scopeClaims).toEqual(['scope', 'scp']);
+    expect(issuer.tokenTypes.allowAbsent).toBe(true);
+    expect([...issuer.tokenTypes.values]).toEqual(['jwt', 'at+jwt']);
+    expect(issuer.scopeClaims).toEqual(['scope', 'scp']);
     expect(config.replayProtection).toBe('single-use');
     expect(config.replayTableName).toBe('replay');
     expect(config.httpApiResponse).toBe('simple');
-    expect(config.audienceByStage.get('prod')).toEqual(['api', 'api-prod']);
-    expect(config.audienceByStage.get('dev')).toEqual(['api-dev']);
+    expect(issuer.audienceByStage.get('prod')).toEqual(['api', 'api-prod']);
+    expect(issuer.audienceByStage.get('dev')).toEqual(['api-dev']);
+    expect([...config.stages]).toEqual(['dev', 'prod']);
   });
 
   it('reads JWKS_MAX_STALE_SECONDS: default 3600, 0 turns stale-if-error off, at most 86400', () => {
@@ -49,20 +57,22 @@ describe('parseConfig', () => {
   it('is frozen', () => {
     const config = parseConfig(base);
     expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.issuers)).toBe(true);
+    expect(Object.isFrozen(config.issuers[0])).toBe(true);
     expect(() => {
-      (config as { issuer: string }).issuer = 'https://evil';
+      (config.issuers[0] as { issuer: string }).issuer = 'https://evil';
     }).toThrow();
   });
 
   it('strips a trailing slash of the issuer only when deriving the JWKS URI', () => {
     const config = parseConfig({ ...base, JWT_ISSUER: 'https://issuer.example.com/' });
-    expect(config.issuer).toBe('https://issuer.example.com/');
-    expect(config.jwksUri).toBe('https://issuer.example.com/.well-known/jwks.json');
+    expect(config.issuers[0]!.issuer).toBe('https://issuer.example.com/');
+    expect(config.issuers[0]!.jwksUri).toBe('https://issuer.example.com/.well-known/jwks.json');
   });
 
   it('accepts http JWKS on loopback only', () => {
-    expect(parseConfig({ ...base, JWKS_URI: 'http://127.0.0.1:9000/jwks' }).jwksUri).toBe('http://127.0.0.1:9000/jwks');
-    expect(parseConfig({ ...base, JWKS_URI: 'http://localhost:9000/jwks' }).jwksUri).toBe('http://localhost:9000/jwks');
+    expect(parseConfig({ ...base, JWKS_URI: 'http://127.0.0.1:9000/jwks' }).issuers[0]!.jwksUri).toBe('http://127.0.0.1:9000/jwks');
+    expect(parseConfig({ ...base, JWKS_URI: 'http://localhost:9000/jwks' }).issuers[0]!.jwksUri).toBe('http://localhost:9000/jwks');
     expect(error({ JWKS_URI: 'http://issuer.example.com/jwks' })).toBe('Invalid configuration: JWKS_URI: must use https: (http: is accepted only on loopback)');
     expect(error({ JWKS_URI: 'http://127.0.0.1.evil.com/jwks' })).toMatch(/JWKS_URI: must use https/);
   });
@@ -131,8 +141,8 @@ describe('parseConfig', () => {
 
   it('keeps "constructor" and "prototype" as ordinary stage names', () => {
     const config = parseConfig({ ...base, AUDIENCE_BY_STAGE: '{"constructor":"a","prototype":"b"}' });
-    expect(config.audienceByStage.get('constructor')).toEqual(['a']);
-    expect(config.audienceByStage.get('prototype')).toEqual(['b']);
+    expect(config.issuers[0]!.audienceByStage.get('constructor')).toEqual(['a']);
+    expect(config.issuers[0]!.audienceByStage.get('prototype')).toEqual(['b']);
   });
 
   it('names every bad variable at once', () => {
@@ -148,12 +158,12 @@ describe('parseConfig', () => {
 
   it('normalizes TOKEN_TYPES and the absent keyword', () => {
     const config = parseConfig({ ...base, TOKEN_TYPES: 'application/AT+JWT' });
-    expect(config.tokenTypes.allowAbsent).toBe(false);
-    expect([...config.tokenTypes.values]).toEqual(['at+jwt']);
+    expect(config.issuers[0]!.tokenTypes.allowAbsent).toBe(false);
+    expect([...config.issuers[0]!.tokenTypes.values]).toEqual(['at+jwt']);
   });
 
   it('reads HTTP APIs $default stage as a plain key', () => {
     const config = parseConfig({ ...base, AUDIENCE_BY_STAGE: '{"$default":"api-http"}' });
-    expect(config.audienceByStage.get('$default')).toEqual(['api-http']);
+    expect(config.issuers[0]!.audienceByStage.get('$default')).toEqual(['api-http']);
   });
 });
