@@ -22,8 +22,10 @@ export interface AuthorizerConfig {
   readonly scopeClaims: readonly string[];
   readonly routes: RouteTable;
   readonly replayProtection: 'single-use' | 'off';
-  /** Set when `replayProtection` is `single-use`. */
+  /** Set whenever a feature uses the table (single-use replay protection, revocation). */
   readonly replayTableName: string | undefined;
+  /** Whether tokens are checked against the table's revocation records (design §10). */
+  readonly revocation: 'off' | 'on';
   readonly httpApiResponse: 'simple' | 'iam';
 }
 
@@ -186,6 +188,7 @@ const PARSERS = {
   [ENV.replayProtection]: oneOf(['single-use', 'off'], 'single-use'),
   [ENV.replayTableName]: optionalText,
   [ENV.httpApiResponse]: oneOf(['simple', 'iam'], 'simple'),
+  [ENV.revocation]: oneOf(['off', 'on'], 'off'),
 } as const;
 
 type Parsed = { -readonly [K in keyof typeof PARSERS]: ReturnType<(typeof PARSERS)[K]> };
@@ -216,7 +219,10 @@ const schema = z.pipe(
     if (jwksProblem) issue(ENV.jwksUri, jwksProblem);
     const replayProtection = v[ENV.replayProtection];
     const table = v[ENV.replayTableName]?.trim();
+    const revocation = v[ENV.revocation];
+    const needsTable = replayProtection === 'single-use' || revocation === 'on';
     if (replayProtection === 'single-use' && !table) issue(ENV.replayTableName, 'is required when REPLAY_PROTECTION is single-use');
+    else if (revocation === 'on' && !table) issue(ENV.replayTableName, 'is required when REVOCATION is on');
     else if (table && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) issue(ENV.replayTableName, 'is not a valid DynamoDB table name');
     return Object.freeze({
       issuer: iss,
@@ -230,8 +236,9 @@ const schema = z.pipe(
       scopeClaims: v[ENV.scopeClaims],
       routes: v[ENV.routePermissions],
       replayProtection,
-      replayTableName: replayProtection === 'single-use' ? table : undefined,
+      replayTableName: needsTable ? table : undefined,
       httpApiResponse: v[ENV.httpApiResponse],
+      revocation,
     });
   }),
 );

@@ -1,12 +1,14 @@
 /**
- * The decision (design §3), in order: token, stage, signature and claims, scopes and route, replay.
+ * The decision (design §3), in order: token, stage, signature and claims, scopes and route, then one
+ * trip to the table for replay and revocation (§10).
  * Pure of any Lambda, middy or environment concern: the handler wires it up.
  */
 import { AuthError, toAuthError } from './errors.js';
 import type { AuthorizerConfig } from './config.js';
 import { eventKind, extractRequest, extractToken, type AuthRequest } from './extract-request.js';
 import type { KeySource } from './key-source.js';
-import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
+import { recordExpiry, replayKey, type ReplayStore, type UseRecord } from './replay-store.js';
+import { revocationQuery } from './revocation.js';
 import { splitPath, templateMatches, type Route } from './routes.js';
 import { permits, readScopes } from './scopes.js';
 import { candidateKeys, prepareToken, verifyPrepared, type VerifiedToken } from './verify-token.js';
@@ -30,7 +32,7 @@ export interface Decision {
 export interface DecideDeps {
   readonly config: AuthorizerConfig;
   readonly keys: KeySource;
-  /** Required when `config.replayProtection` is `single-use`. */
+  /** Required when `config.replayProtection` is `single-use` or `config.revocation` is `on`. */
   readonly replayStore: ReplayStore | undefined;
 }
 
@@ -76,10 +78,16 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     route = governingRoute(config, request);
     if (!route) throw new AuthError('ROUTE_NOT_FOUND', 'no route table entry governs this request');
     if (!permits(route, scopes)) throw new AuthError('SCOPE_MISSING', 'token lacks a scope the route requires');
+    // One round trip carries the token's single-use record and the revocation lookup (§3, §10).
+    const records: UseRecord[] = [];
     if (config.replayProtection === 'single-use') {
-      if (!deps.replayStore) throw new AuthError('INTERNAL', 'single-use mode without a replay store');
-      const expiresAt = recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds);
-      const verdict = await deps.replayStore.commit({ records: [{ kind: 'token', key, expiresAt }] }, now);
+      records.push({ kind: 'token', key, expiresAt: recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds) });
+    }
+    const revocation = config.revocation === 'on' ? revocationQuery(token) : undefined;
+    if (records.length > 0 || revocation) {
+      if (!deps.replayStore) throw new AuthError('INTERNAL', 'the configuration needs the replay table but there is no store');
+      const verdict = await deps.replayStore.commit({ records, revocation }, now);
+      if (verdict === 'revoked') throw new AuthError('TOKEN_REVOKED', 'a revocation record refuses this token');
       if (verdict !== 'ok') throw new AuthError('TOKEN_REPLAYED', 'token was used before');
     }
   } catch (err) {

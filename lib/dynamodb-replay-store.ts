@@ -35,9 +35,10 @@ export class DynamoDbReplayStore implements ReplayStore {
 
   async commit(plan: StorePlan, now: number): Promise<StoreVerdict> {
     const [record, ...more] = plan.records;
-    if (!record) return 'ok';
-    // Several records and revocation checks need a transaction (being built); until then, fail closed.
+    // Several records and revocation checks need a transaction or a read (being built); until then, fail
+    // closed, before the empty-plan answer, so a revocation query never comes back 'ok' unread.
     if (more.length > 0 || plan.revocation) throw new AuthError('REPLAY_STORE_UNAVAILABLE', 'this plan is not supported yet');
+    if (!record) return 'ok';
     const first = await this.recordFirstUse(record.key, record.expiresAt, now);
     return first ? 'ok' : record.kind === 'token' ? 'token-replayed' : 'proof-replayed';
   }

@@ -92,7 +92,7 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
     });
   const keys = options.keys ?? new RemoteKeySource(config.jwksUri);
   let replayStore = options.replayStore;
-  if (!replayStore && config.replayProtection === 'single-use') {
+  if (!replayStore && config.replayTableName !== undefined) {
     replayStore = new DynamoDbReplayStore(options.dynamoClient ?? boundedDynamoClient(), config.replayTableName!);
   }
   const deps = { config, keys, replayStore };
