@@ -93,3 +93,11 @@ export function revocationQuery(token: { readonly iss: string; readonly jti: str
   return { jtiKey: revokedJtiKey(token.iss, token.jti), subKey: revokedSubKey(token.iss, token.sub), iat: token.iat };
 }
 
+
+/**
+ * The issuers whose tokens the configuration accepts, for `npm run revoke --issuer` (a record's key
+ * includes its issuer). One today; the list grows with TRUSTED_ISSUERS (§9).
+ */
+export function issuersOf(config: Pick<AuthorizerConfig, 'issuer'>): readonly string[] {
+  return [config.issuer];
+}

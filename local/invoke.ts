@@ -7,8 +7,9 @@
  *   2. the local stack, when `npm start` is running on `--data-dir` (its issuer, JWKS, dynalite);
  *   3. `events/env.json`, when it exists.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { envFromFile, readJson } from './env-file.js';
 import { exitWith, LocalError, UsageError } from './errors.js';
 import { applyLambdaEnv, lambdaContext, loadHandler, localAuthorizerEnv } from './lambda-env.js';
 import { LOCAL_ROUTES } from './routes.js';
@@ -75,39 +76,7 @@ function parse(argv: string[]): InvokeArgs | 'help' {
   };
 }
 
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new LocalError(`cannot read ${what} ${file} (${(err as { code?: string }).code ?? (err as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new LocalError(`${what} ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The variables of one function from a SAM env.json (global `Parameters` first, then the function's). */
-function envFromFile(file: string, fn: string | undefined): { env: Record<string, string>; name: string } {
-  const doc = readJson(file, 'environment file');
-  if (!isObj(doc)) throw new LocalError(`${file} must map function ids to variables: { "<FunctionLogicalId>": { "VAR": "value" } }`);
-  const functions = Object.keys(doc).filter((k) => k !== 'Parameters' && isObj(doc[k]));
-  let name = fn;
-  if (name === undefined) {
-    if (functions.length !== 1) throw new UsageError(`${file} names ${functions.length ? `several functions (${functions.join(', ')})` : 'no function'}; choose one with --function`);
-    name = functions[0]!;
-  } else if (!functions.includes(name)) {
-    throw new UsageError(`${file} has no function "${name}"; it has ${functions.join(', ') || 'none'}`);
-  }
-  const merged = { ...(isObj(doc['Parameters']) ? doc['Parameters'] : {}), ...(doc[name] as Record<string, unknown>) };
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(merged)) if (v !== null && v !== undefined) env[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  return { env, name };
-}
 
 /** Replaces the placeholder everywhere in the event; returns how many strings changed. */
 function substitute(value: unknown, token: string): [unknown, number] {
