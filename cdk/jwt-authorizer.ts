@@ -19,6 +19,7 @@ import { buildRouteTable } from '../lib/routes.js';
 import { MAX_CLOCK_SKEW_SECONDS, MAX_LIFETIME_LIMIT_SECONDS } from '../lib/config.js';
 import { checkHttpsUrl, checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid } from './prop-checks.js';
 import type { RoutePermission } from './routes.js';
+import { revocationStatement, warnAboutCache } from './revocation.js';
 
 /** The repository root (this file lives in `cdk/`). */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -105,6 +106,16 @@ export interface JwtAuthorizerProps {
    * @default 'single-use'
    */
   readonly replayProtection?: 'single-use' | 'off';
+
+  /**
+   * Revocation (REVOCATION=on, design §10): tokens are refused when the table holds a record revoking
+   * their `jti` or their subject (`npm run revoke`). Creates the table even with replay protection off
+   * and grants exactly the extra actions: `dynamodb:ConditionCheckItem` with single-use (inside the
+   * replay write), `dynamodb:BatchGetItem` with replay off (one read). With a result cache, a revocation
+   * takes effect only when the cached answers expire (up to `resultsCacheTtl`).
+   * @default false
+   */
+  readonly revocation?: boolean;
 
   /**
    * How API Gateway caches authorizer results. Must be zero with `single-use` replay protection (a cached
@@ -219,7 +230,7 @@ class PayloadV2HttpLambdaAuthorizer extends HttpLambdaAuthorizer {
  * api.root.addResource('orders').addMethod('GET', integration, { authorizer: auth.restAuthorizer });
  */
 export class JwtAuthorizer extends Construct {
-  /** The replay table (partition key `pk`, TTL `expiresAt`); `undefined` when replay protection is off. */
+  /** The replay table (partition key `pk`, TTL `expiresAt`); `undefined` when neither replay protection nor revocation is on. */
   public readonly table: dynamodb.Table | undefined;
   /** The authorizer function. */
   public readonly function: NodejsFunction;
@@ -240,6 +251,7 @@ export class JwtAuthorizer extends Construct {
 
     // ---- validation: every problem the function would reject at cold start fails the synth instead
     const replayProtection = props.replayProtection ?? 'single-use';
+    const revocation = props.revocation ?? false;
     const httpApiResponse = props.httpApiResponse ?? 'simple';
     const restType = props.restAuthorizerType ?? 'TOKEN';
     const audienceClaim = props.audienceClaim ?? 'aud';
@@ -306,8 +318,8 @@ export class JwtAuthorizer extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const tracing = props.tracing ?? true;
 
-    // ---- replay table (single-use mode only)
-    if (replayProtection === 'single-use') {
+    // ---- replay table (single-use mode or revocation)
+    if (replayProtection === 'single-use' || revocation) {
       this.table = new dynamodb.Table(this, 'ReplayTable', {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -336,7 +348,7 @@ export class JwtAuthorizer extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    if (this.table) {
+    if (this.table && replayProtection === 'single-use') {
       // Exactly one action: the replay store's conditional PutItem. No reads, no deletes, no other table.
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -345,6 +357,11 @@ export class JwtAuthorizer extends Construct {
           resources: [this.table.tableArn],
         }),
       );
+    }
+
+    if (this.table && revocation) {
+      this.role.addToPrincipalPolicy(revocationStatement(this.table, replayProtection));
+      warnAboutCache(this, resultsCacheTtl);
     }
 
     // ---- environment: names come only from ENV, the contract the function's config parser reads
@@ -366,6 +383,7 @@ export class JwtAuthorizer extends Construct {
     if (props.jwksUri !== undefined) environment[ENV.jwksUri] = props.jwksUri;
     if (props.tokenTypes !== undefined) environment[ENV.tokenTypes] = props.tokenTypes.join(',');
     if (this.table) environment[ENV.replayTableName] = this.table.tableName;
+    if (revocation) environment[ENV.revocation] = 'on';
     checkWithFunctionConfig(environment);
 
     // ---- function
