@@ -12,6 +12,7 @@ export interface StartOptions {
   /** `undefined` = the built-in demo backend. */
   readonly upstream: URL | undefined;
   readonly replay: 'single-use' | 'off';
+  readonly revocation: 'on' | 'off';
   readonly dataDir: string;
   readonly help: boolean;
 }
@@ -28,6 +29,7 @@ Options:
   --event <kind>        event API Gateway sends: rest-token (default), rest-request, http-api
   --upstream <url>      forward allowed requests to this http(s) URL instead of the demo backend
   --replay <mode>       single-use (default) or off
+  --revocation <mode>   off (default) or on (needs --replay off: dynalite has no transactions)
   --data-dir <dir>      where the signing key and table data live (default ${DEFAULT_DATA_DIR})
   -h, --help            show this help`;
 
@@ -51,6 +53,7 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
         event: { type: 'string', default: 'rest-token' },
         upstream: { type: 'string' },
         replay: { type: 'string', default: 'single-use' },
+        revocation: { type: 'string', default: 'off' },
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -63,6 +66,11 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
   if (!(EVENT_MODES as readonly string[]).includes(event)) throw new UsageError(`--event must be one of ${EVENT_MODES.join(', ')}, got "${event}"`);
   const replay = str('replay')!;
   if (replay !== 'single-use' && replay !== 'off') throw new UsageError(`--replay must be single-use or off, got "${replay}"`);
+  const revocation = str('revocation')!;
+  if (revocation !== 'on' && revocation !== 'off') throw new UsageError(`--revocation must be on or off, got "${revocation}"`);
+  // With single-use the record write and the revocation checks are one TransactWriteItems, which
+  // dynalite does not implement; with replay off revocation is one BatchGetItem, which it does.
+  if (revocation === 'on' && replay !== 'off') throw new UsageError('--revocation on needs --replay off here: the local table (dynalite) has no transactions');
   let upstream: URL | undefined;
   const upstreamText = str('upstream');
   if (upstreamText !== undefined) {
@@ -83,5 +91,5 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
   };
   const fixed = [ports.port, ports.issuerPort, ports.dynamoPort].filter((p) => p !== 0);
   if (new Set(fixed).size !== fixed.length) throw new UsageError('--port, --issuer-port and --dynamo-port must differ');
-  return { ...ports, event: event as EventMode, upstream, replay, dataDir, help: values['help'] === true };
+  return { ...ports, event: event as EventMode, upstream, replay, revocation, dataDir, help: values['help'] === true };
 }

@@ -4,13 +4,14 @@
  * handler; prints where everything is, the route table, a demo token and two curl lines; stops
  * cleanly on Ctrl-C (SIGINT) or SIGTERM.
  */
+import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseStartArgs, START_USAGE, type StartOptions } from './args.js';
 import { exitWith, LocalError, UsageError } from './errors.js';
 import { startDemoBackend } from './demo-backend.js';
 import { startGateway } from './gateway.js';
 import { startIssuer } from './issuer.js';
-import { applyLambdaEnv, loadHandler, localAuthorizerEnv } from './lambda-env.js';
+import { applyLambdaEnv, loadHandler, localAuthorizerEnv, localEnvFile } from './lambda-env.js';
 import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
@@ -71,10 +72,19 @@ async function main(options: StartOptions): Promise<void> {
     const key = await loadOrCreateKey(paths.key);
     const issuer = await startIssuer(key, options.issuerPort);
     pieces.push(issuer);
-    const replay = options.replay === 'single-use' ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
+    const needsTable = options.replay === 'single-use' || options.revocation === 'on';
+    const replay = needsTable ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
     if (replay) pieces.push(replay);
 
-    applyLambdaEnv(localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES }));
+    const lambdaEnv = localAuthorizerEnv({
+      issuer: issuer.issuer,
+      jwksUri: issuer.jwksUri,
+      dynamoEndpoint: replay?.endpoint,
+      replay: options.replay,
+      revocation: options.revocation,
+      routes: LOCAL_ROUTES,
+    });
+    applyLambdaEnv(lambdaEnv);
     const handler = await loadHandler();
 
     const demo = options.upstream ? undefined : await startDemoBackend();
@@ -91,9 +101,11 @@ async function main(options: StartOptions): Promise<void> {
       dynamoEndpoint: replay?.endpoint ?? '',
       replayTable: replay ? REPLAY_TABLE : '',
       replayProtection: options.replay,
+      revocation: options.revocation,
       event: options.event,
       upstream: upstream.href,
     });
+    writeFileSync(paths.env, localEnvFile(lambdaEnv), { mode: 0o600 });
 
     const token = await mintToken(key, { issuer: issuer.issuer, sub: DEMO_TOKEN.sub, scope: DEMO_TOKEN.scope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
     const curl = `curl -i -H "Authorization: Bearer ${token}" ${gateway.url}/${DEMO_TOKEN.stage}/orders/42`;
@@ -104,7 +116,8 @@ async function main(options: StartOptions): Promise<void> {
     out(`  Issuer        ${issuer.issuer}   ES256 key ${display(key.file)}${key.created ? ' (new)' : ''}, kid ${key.kid}`);
     out(`                JWKS      ${issuer.jwksUri}`);
     out(`                Discovery ${issuer.issuer}/.well-known/openid-configuration`);
-    if (replay) out(`  Replay table  "${REPLAY_TABLE}" on dynalite ${replay.endpoint}   data in ${shown}/dynalite${replay.createdTable ? ' (table created)' : ''}`);
+    if (replay && options.replay === 'off') out(`  Table         "${REPLAY_TABLE}" on dynalite ${replay.endpoint}   revocation records only (--replay off)   data in ${shown}/dynalite`);
+    else if (replay) out(`  Replay table  "${REPLAY_TABLE}" on dynalite ${replay.endpoint}   data in ${shown}/dynalite${replay.createdTable ? ' (table created)' : ''}`);
     else out('  Replay table  none: --replay off (a token may be used any number of times)');
     out(`  Upstream      ${demo ? `demo backend ${demo.url} (echoes the request and the authorizer context)` : upstream.href}`);
     out(`  API Gateway   ${gateway.url}/<stage>/<path>   stages: ${stages}`);
@@ -117,12 +130,23 @@ async function main(options: StartOptions): Promise<void> {
     out(`  ${curl}`);
     out('    → 200: the request reaches the upstream with the authorizer context');
     out(`  ${curl}`);
-    if (replay) out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
+    if (options.replay === 'single-use') out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
     else out('    → the same again: 200 (replay protection is off)');
     out();
+    if (options.revocation === 'on') {
+      out(`Revocation is on. Revoke every token of "${DEMO_TOKEN.sub}" issued until now, then try the same request again:`);
+      out();
+      out(`  npm run revoke -- --sub ${DEMO_TOKEN.sub} --env-file ${display(paths.env)}`);
+      out(`  ${curl}`);
+      out('    → 401 {"message":"Unauthorized"}: the token is revoked (reason TOKEN_REVOKED in the log line)');
+      out(`  npm run revoke -- --jti <jti> --env-file ${display(paths.env)}   revokes one token instead`);
+      out();
+    } else {
+      out('Revocation (refuse a token or every token of a user at once): npm start -- --replay off --revocation on');
+    }
     out('More tokens: npm run -s token -- --sub alice --scope "orders:read orders:write" --stage prod');
     out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);
-    out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, pid: process.pid })}`);
+    out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, revocation: options.revocation, pid: process.pid })}`);
   } catch (err) {
     stopping = true;
     for (const piece of pieces.reverse()) await piece.close().catch(() => undefined);

@@ -14,6 +14,8 @@ export interface StackState {
   readonly dynamoEndpoint: string;
   readonly replayTable: string;
   readonly replayProtection: 'single-use' | 'off';
+  /** Absent in state files of older versions. */
+  readonly revocation?: 'on' | 'off';
   readonly event: string;
   readonly upstream: string;
 }
@@ -57,6 +59,7 @@ export function writeState(dataDir: string, state: StackState): void {
 
 export function removeState(dataDir: string): void {
   rmSync(dataPaths(dataDir).state, { force: true });
+  rmSync(dataPaths(dataDir).env, { force: true });
 }
 
 /** The state of the stack running on this data directory, or `undefined` when none is running. */
