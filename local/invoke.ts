@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { envFromFile, readJson } from './env-file.js';
-import { exitWith, LocalError, UsageError } from './errors.js';
+import { exitWith, LocalError, scriptArgs, UsageError } from './errors.js';
 import { applyLambdaEnv, lambdaContext, loadHandler, localAuthorizerEnv } from './lambda-env.js';
 import { LOCAL_ROUTES } from './routes.js';
 import { DEFAULT_DATA_DIR } from './settings.js';
@@ -112,7 +112,7 @@ function arnOf(event: Record<string, unknown>): { arn: string; api: ApiKind } {
 async function main(): Promise<void> {
   let args: InvokeArgs | 'help';
   try {
-    args = parse(process.argv.slice(2));
+    args = parse(scriptArgs());
   } catch (err) {
     exitWith(err, USAGE);
   }

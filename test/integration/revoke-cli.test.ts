@@ -4,7 +4,7 @@
  * authorizer refuse the token.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -187,6 +187,20 @@ describe('npm run revoke: one clear line and exit 2 when it cannot', () => {
     rmSync(home, { recursive: true, force: true });
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^error: no AWS credentials: set AWS_PROFILE \(or run aws sso login\) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n$/);
+    expect(code).toBe(2);
+  });
+
+  it('the npm script form (`node --import tsx local/revoke.ts -- …`): Node.js 20 does not take --env-file for itself', async () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['revoke']).toBe('node --import tsx local/revoke.ts --');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'local/revoke.ts'), '--', '--jti', 'x', '--env-file', '/nonexistent/env.json'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } as NodeJS.ProcessEnv,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('error: cannot read environment file /nonexistent/env.json (ENOENT)\n');
     expect(code).toBe(2);
   });
 });
