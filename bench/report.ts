@@ -4,6 +4,7 @@ import { BREAKDOWN_LAYERS, type BreakdownResult } from './breakdown.js';
 import type { ColdStartResult } from './cold-start.js';
 import { topPackages } from './cold-start.js';
 import type { FloodScenario } from './jwks-flood.js';
+import { revocationSection, type RevocationResult } from './revocation.js';
 import type { SingleUseResult } from './single-use.js';
 import { SINGLE_USE_VARIANTS } from './single-use.js';
 import { fmt, int, median, type Summary } from './stats.js';
@@ -27,6 +28,7 @@ export interface Report {
   readonly warmRounds: number;
   readonly breakdown: BreakdownResult;
   readonly singleUse: SingleUseResult;
+  readonly revocation: RevocationResult;
   readonly coldStart: ColdStartResult;
   readonly flood: FloodScenario[];
   readonly sink: { writes: number; bytes: number };
@@ -184,6 +186,8 @@ export function renderReport(r: Report): string {
     '',
   );
   out.push('A replayed token is denied by the conditional write itself, so it costs its one request by design; every denial decided before the replay step costs none.', '');
+
+  out.push(...revocationSection(r.revocation, table, fmt));
 
   const cs = r.coldStart;
   out.push('## 3. Cold start', '');
