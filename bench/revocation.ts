@@ -17,7 +17,7 @@ import { boundedDynamoClient } from '../functions/authorizer/dynamo-client.js';
 // @ts-expect-error no declaration file
 import dynalite from 'dynalite';
 import { startJwksServer } from '../test/helpers/jwks-server.js';
-import { createReplayTable } from '../test/helpers/dynalite.js';
+import { createReplayTable, localClient } from '../test/helpers/dynalite.js';
 import { benchAuthorizer, benchKeys, isAllow, lambdaContext, mintTokens, restTokenEvent, testEnv } from './common.js';
 import { countRequests, type RequestCounts } from './single-use.js';
 import { median, runInterleaved, type Summary, type Variant } from './stats.js';
@@ -83,7 +83,8 @@ export async function runRevocation(opts: RevocationOptions, log: (line: string)
   const jwks = await startJwksServer([key.publicJwk]);
   const clients: DynamoDBClient[] = [];
   try {
-    const setup = boundedDynamoClient();
+    // Table creation may take longer than the decision client's 1.5 s timeout (DynamoDB Local on a busy machine).
+    const setup = localClient(server.endpoint);
     clients.push(setup);
     await createReplayTable(setup, table);
     const configs: [string, Record<string, string>][] = [
