@@ -6,6 +6,7 @@ import { topPackages } from './cold-start.js';
 import { renderFirstRequest, type FirstRequestResult } from './first-request.js';
 import type { FloodScenario } from './jwks-flood.js';
 import { ISSUER_VARIANTS, type IssuersResult } from './issuers.js';
+import { revocationSection, type RevocationResult } from './revocation.js';
 import type { SingleUseResult } from './single-use.js';
 import { SINGLE_USE_VARIANTS } from './single-use.js';
 import { fmt, int, median, type Summary } from './stats.js';
@@ -29,6 +30,7 @@ export interface Report {
   readonly warmRounds: number;
   readonly breakdown: BreakdownResult;
   readonly singleUse: SingleUseResult;
+  readonly revocation: RevocationResult;
   readonly coldStart: ColdStartResult;
   readonly flood: FloodScenario[];
   readonly firstRequest: FirstRequestResult;
@@ -194,6 +196,8 @@ export function renderReport(r: Report): string {
     '',
   );
   out.push('A replayed token is denied by the conditional write itself, so it costs its one request by design; every denial decided before the replay step costs none.', '');
+
+  out.push(...revocationSection(r.revocation, table, fmt));
 
   const cs = r.coldStart;
   out.push('## 3. Cold start', '');

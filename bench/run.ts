@@ -16,6 +16,7 @@ import { runJwksFlood } from './jwks-flood.js';
 import { renderReport, targetLines } from './report.js';
 import { resultsFile } from './results-path.js';
 import { renderReplayLoad, runReplayLoad } from './replay-load.js';
+import { runRevocation } from './revocation.js';
 import { runSingleUse } from './single-use.js';
 import { runWarm } from './warm.js';
 
@@ -41,6 +42,7 @@ const warmRounds = quick ? 3 : 25;
 const warm = await runWarm({ rounds: warmRounds, batchMs: quick ? 60 : 70 }, log);
 const breakdown = await runBreakdown({ rounds: quick ? 3 : 41, opsPerRound: quick ? 100 : 400 }, log);
 const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
+const revocation = await runRevocation({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
 const coldStart = await runColdStart({ processes: quick ? 4 : 41, partProcesses: quick ? 2 : 11 }, log);
 const flood = await runJwksFlood({ tokens: 1000, concurrency: 50 }, log);
 const firstRequest = await runFirstRequest({ processes: quick ? 3 : 15, jwksDelayMs: 80, gapsMs: [0, 150, 1000] }, log);
@@ -55,6 +57,7 @@ const report = {
   warmRounds,
   breakdown,
   singleUse,
+  revocation,
   coldStart,
   flood,
   firstRequest,

@@ -53,7 +53,7 @@ const CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now';
 const benchClient = (): DynamoDBClient => boundedDynamoClient();
 
 /** Adds a middleware counting every HTTP attempt the client makes (after the retry middleware). */
-function countRequests(client: DynamoDBClient): { count: number } {
+export function countRequests(client: DynamoDBClient): { count: number } {
   const counter = { count: 0 };
   client.middlewareStack.add(
     (next) => async (args) => {

@@ -22,6 +22,7 @@ import { checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid }
 import type { RoutePermission } from './routes.js';
 import { authorizerTarget, checkProvisionedConcurrency } from './provisioned-concurrency.js';
 import { replayTableActions, replayTableNeeds } from './replay-table-actions.js';
+import { warnAboutCache } from './revocation.js';
 
 /** The repository root (this file lives in `cdk/`). */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -135,6 +136,16 @@ export interface JwtAuthorizerProps {
    * @default 'single-use'
    */
   readonly replayProtection?: 'single-use' | 'off';
+
+  /**
+   * Revocation (REVOCATION=on, design §10): tokens are refused when the table holds a record revoking
+   * their `jti` or their subject (`npm run revoke`). Creates the table even with replay protection off
+   * and grants exactly the extra actions: `dynamodb:ConditionCheckItem` with single-use (inside the
+   * replay write), `dynamodb:BatchGetItem` with replay off (one read). With a result cache, a revocation
+   * takes effect only when the cached answers expire (up to `resultsCacheTtl`).
+   * @default false
+   */
+  readonly revocation?: boolean;
 
   /**
    * How API Gateway caches authorizer results. Must be zero with `single-use` replay protection (a cached
@@ -256,7 +267,7 @@ class PayloadV2HttpLambdaAuthorizer extends HttpLambdaAuthorizer {
  * api.root.addResource('orders').addMethod('GET', integration, { authorizer: auth.restAuthorizer });
  */
 export class JwtAuthorizer extends Construct {
-  /** The replay table (partition key `pk`, TTL `expiresAt`); `undefined` when replay protection is off. */
+  /** The replay table (partition key `pk`, TTL `expiresAt`); `undefined` when neither replay protection nor revocation is on. */
   public readonly table: dynamodb.Table | undefined;
   /** The authorizer function. */
   public readonly function: NodejsFunction;
@@ -281,6 +292,7 @@ export class JwtAuthorizer extends Construct {
 
     // ---- validation: every problem the function would reject at cold start fails the synth instead
     const replayProtection = props.replayProtection ?? 'single-use';
+    const revocation = props.revocation ?? false;
     const httpApiResponse = props.httpApiResponse ?? 'simple';
     const restType = props.restAuthorizerType ?? 'TOKEN';
     const audienceClaim = props.audienceClaim ?? 'aud';
@@ -345,8 +357,8 @@ export class JwtAuthorizer extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const tracing = props.tracing ?? true;
 
-    // ---- replay table (single-use mode only)
-    if (replayProtection === 'single-use') {
+    // ---- replay table (single-use mode or revocation)
+    if (replayProtection === 'single-use' || revocation) {
       this.table = new dynamodb.Table(this, 'ReplayTable', {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -379,12 +391,14 @@ export class JwtAuthorizer extends Construct {
       // Exactly the actions of the requests the store can send in these modes; no deletes, no other table.
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          sid: 'ReplayTablePutItemOnly',
-          actions: replayTableActions(replayTableNeeds({ singleUse: true, dpop: 'off', revocation: false })),
+          sid: 'ReplayTableOnly',
+          actions: replayTableActions(replayTableNeeds({ singleUse: replayProtection === 'single-use', dpop: 'off', revocation })),
           resources: [this.table.tableArn],
         }),
       );
     }
+
+    if (this.table && revocation) warnAboutCache(this, resultsCacheTtl);
 
     // ---- environment: names come only from ENV, the contract the function's config parser reads
     const environment: Record<string, string> = {
@@ -404,6 +418,7 @@ export class JwtAuthorizer extends Construct {
     if (props.jwksMaxStale !== undefined) environment[ENV.jwksMaxStaleSeconds] = String(props.jwksMaxStale.toSeconds());
     if (props.tokenTypes !== undefined) environment[ENV.tokenTypes] = props.tokenTypes.join(',');
     if (this.table) environment[ENV.replayTableName] = this.table.tableName;
+    if (revocation) environment[ENV.revocation] = 'on';
     checkWithFunctionConfig(environment);
 
     // ---- function

@@ -23,8 +23,10 @@ export interface AuthorizerConfig extends TrustedIssuers {
   readonly maxTokenLifetimeSeconds: number;
   readonly routes: RouteTable;
   readonly replayProtection: 'single-use' | 'off';
-  /** Set when `replayProtection` is `single-use`. */
+  /** Set whenever a feature uses the table (single-use replay protection, revocation). */
   readonly replayTableName: string | undefined;
+  /** Whether tokens are checked against the table's revocation records (design §10). */
+  readonly revocation: 'off' | 'on';
   readonly httpApiResponse: 'simple' | 'iam';
 }
 
@@ -139,6 +141,7 @@ const PARSERS = {
   [ENV.httpApiResponse]: oneOf(['simple', 'iam'], 'simple'),
   [ENV.trustedIssuers]: trustedIssuers,
   [ENV.requiredClaims]: requiredClaims,
+  [ENV.revocation]: oneOf(['off', 'on'], 'off'),
 } as const;
 
 type Parsed = { -readonly [K in keyof typeof PARSERS]: ReturnType<(typeof PARSERS)[K]> };
@@ -185,7 +188,10 @@ const schema = z.pipe(
     );
     const replayProtection = v[ENV.replayProtection];
     const table = v[ENV.replayTableName]?.trim();
+    const revocation = v[ENV.revocation];
+    const needsTable = replayProtection === 'single-use' || revocation === 'on';
     if (replayProtection === 'single-use' && !table) issue(ENV.replayTableName, 'is required when REPLAY_PROTECTION is single-use');
+    else if (revocation === 'on' && !table) issue(ENV.replayTableName, 'is required when REVOCATION is on');
     else if (table && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) issue(ENV.replayTableName, 'is not a valid DynamoDB table name');
     if (!trusted) return z.NEVER;
     return Object.freeze({
@@ -195,8 +201,9 @@ const schema = z.pipe(
       maxTokenLifetimeSeconds: v[ENV.maxTokenLifetimeSeconds],
       routes: v[ENV.routePermissions],
       replayProtection,
-      replayTableName: replayProtection === 'single-use' ? table : undefined,
+      replayTableName: needsTable ? table : undefined,
       httpApiResponse: v[ENV.httpApiResponse],
+      revocation,
     });
   }),
 );

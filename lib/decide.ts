@@ -1,5 +1,6 @@
 /**
- * The decision (design §3), in order: token, stage, signature and claims, scopes and route, replay.
+ * The decision (design §3), in order: token, stage, signature and claims, scopes and route, then one
+ * trip to the table for replay and revocation (§10).
  * Pure of any Lambda, middy or environment concern: the handler wires it up.
  */
 import { AuthError, toAuthError } from './errors.js';
@@ -8,7 +9,8 @@ import { eventKind, extractRequest, extractToken, type AuthRequest } from './ext
 import type { CallLimits } from './deadline.js';
 import type { IssuerKeys } from './issuer-keys.js';
 import type { KeyLookup } from './key-source.js';
-import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
+import { recordExpiry, replayKey, type ReplayStore, type UseRecord } from './replay-store.js';
+import { revocationQuery } from './revocation.js';
 import { MAX_PATH_LENGTH, splitPath, templateMatches, type Route } from './routes.js';
 import { translateScopes } from './scope-map.js';
 import { permits, readScopes } from './scopes.js';
@@ -36,7 +38,7 @@ export interface DecideDeps {
   readonly config: AuthorizerConfig;
   /** Each issuer's own key source. */
   readonly keys: IssuerKeys;
-  /** Required when `config.replayProtection` is `single-use`. */
+  /** Required when `config.replayProtection` is `single-use` or `config.revocation` is `on`. */
   readonly replayStore: ReplayStore | undefined;
 }
 
@@ -87,10 +89,16 @@ export async function decide(event: unknown, deps: DecideDeps, now: number, limi
     route = governingRoute(config, request);
     if (!route) throw new AuthError('ROUTE_NOT_FOUND', 'no route table entry governs this request');
     if (!permits(route, scopes)) throw new AuthError('SCOPE_MISSING', 'token lacks a scope the route requires');
+    // One round trip carries the token's single-use record and the revocation lookup (§3, §10).
+    const records: UseRecord[] = [];
     if (config.replayProtection === 'single-use') {
-      if (!deps.replayStore) throw new AuthError('INTERNAL', 'single-use mode without a replay store');
-      const expiresAt = recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds);
-      const verdict = await deps.replayStore.commit({ records: [{ kind: 'token', key, expiresAt }] }, now, limits);
+      records.push({ kind: 'token', key, expiresAt: recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds) });
+    }
+    const revocation = config.revocation === 'on' ? revocationQuery(token) : undefined;
+    if (records.length > 0 || revocation) {
+      if (!deps.replayStore) throw new AuthError('INTERNAL', 'the configuration needs the replay table but there is no store');
+      const verdict = await deps.replayStore.commit({ records, revocation }, now, limits);
+      if (verdict === 'revoked') throw new AuthError('TOKEN_REVOKED', 'a revocation record refuses this token');
       if (verdict !== 'ok') throw new AuthError('TOKEN_REPLAYED', 'token was used before');
     }
   } catch (err) {

@@ -112,10 +112,12 @@ export class MemoryReplayStore implements ReplayStore {
   async commit(plan: StorePlan, now: number): Promise<StoreVerdict> {
     const { revocation } = plan;
     if (revocation) {
+      // As DynamoDB's conditions read them: a record is live unless `expiresAt < now`; a subject record
+      // without `notBefore` revokes every token of the subject (`notBefore <= iat` is false).
       const byJti = this.revocations.get(revocation.jtiKey);
-      if (byJti && byJti.expiresAt >= now) return 'revoked';
+      if (byJti && !(byJti.expiresAt < now)) return 'revoked';
       const bySub = this.revocations.get(revocation.subKey);
-      if (bySub && bySub.expiresAt >= now && bySub.notBefore !== undefined && revocation.iat < bySub.notBefore) return 'revoked';
+      if (bySub && !(bySub.expiresAt < now) && !(bySub.notBefore !== undefined && bySub.notBefore <= revocation.iat)) return 'revoked';
     }
     for (const record of plan.records) {
       const existing = this.records.get(record.key);

@@ -13,6 +13,7 @@ export interface StartOptions {
   /** `undefined` = the built-in demo backend. */
   readonly upstream: URL | undefined;
   readonly replay: 'single-use' | 'off';
+  readonly revocation: 'on' | 'off';
   readonly dataDir: string;
   /** The user's authorizer configuration (SAM env.json or dotenv), `undefined` = the demo configuration. */
   readonly envFile: string | undefined;
@@ -33,6 +34,7 @@ Options:
   --event <kind>        event API Gateway sends: rest-token (default), rest-request, http-api
   --upstream <url>      forward allowed requests to this http(s) URL instead of the demo backend
   --replay <mode>       single-use (default) or off
+  --revocation <mode>   off (default) or on: tokens are checked against revocation records (npm run revoke)
   --data-dir <dir>      where the signing key and table data live (default ${DEFAULT_DATA_DIR})
   --env-file <file>     your authorizer configuration (SAM env.json or VAR=value lines) instead of the
                         demo one, validated as the function does; shell variables are never read
@@ -59,6 +61,7 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
         event: { type: 'string', default: 'rest-token' },
         upstream: { type: 'string' },
         replay: { type: 'string', default: 'single-use' },
+        revocation: { type: 'string', default: 'off' },
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
         'env-file': { type: 'string' },
         function: { type: 'string' },
@@ -73,6 +76,8 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
   if (!(EVENT_MODES as readonly string[]).includes(event)) throw new UsageError(`--event must be one of ${EVENT_MODES.join(', ')}, got "${event}"`);
   const replay = str('replay')!;
   if (replay !== 'single-use' && replay !== 'off') throw new UsageError(`--replay must be single-use or off, got "${replay}"`);
+  const revocation = str('revocation')!;
+  if (revocation !== 'on' && revocation !== 'off') throw new UsageError(`--revocation must be on or off, got "${revocation}"`);
   let upstream: URL | undefined;
   const upstreamText = str('upstream');
   if (upstreamText !== undefined) {
@@ -97,5 +102,5 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
   if (envFile !== undefined && envFile.trim() === '') throw new UsageError('--env-file must not be empty');
   // Checked here, before any port is taken, so a typo in the path is the one thing reported.
   if (envFile !== undefined && !existsSync(envFile)) throw new UsageError(`--env-file ${envFile}: no such file`);
-  return { ...ports, event: event as EventMode, upstream, replay, dataDir, envFile, fn: str('function'), help: values['help'] === true };
+  return { ...ports, event: event as EventMode, upstream, replay, revocation, dataDir, envFile, fn: str('function'), help: values['help'] === true };
 }

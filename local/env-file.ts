@@ -59,3 +59,13 @@ export function readEnvFile(file: string, option: string, fn?: string): EnvFile 
   if (text.trimStart().startsWith('{')) return fromSamJson(file, text, fn);
   return { env: { ...parseEnv(text) } as Record<string, string>, label: file };
 }
+
+/** Reads and parses a JSON file; failures name the file and what it was for. */
+export function readJson(file: string, what: string): unknown {
+  const text = readText(file, what);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new LocalError(`${what} ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}

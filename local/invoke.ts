@@ -7,9 +7,9 @@
  *   2. the local stack, when `npm start` is running on `--data-dir` (its issuer, JWKS, dynalite);
  *   3. `events/env.json`, when it exists.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readEnvFile } from './env-file.js';
+import { readEnvFile, readJson } from './env-file.js';
 import { exitWith, LocalError, UsageError } from './errors.js';
 import { isLoopback, reachable } from './probe.js';
 import { scriptArgs } from './script-args.js';
@@ -78,20 +78,6 @@ function parse(argv: string[]): InvokeArgs | 'help' {
     fn: values['function'] as string | undefined,
     dataDir: (values['data-dir'] as string | undefined) ?? DEFAULT_DATA_DIR,
   };
-}
-
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new LocalError(`cannot read ${what} ${file} (${(err as { code?: string }).code ?? (err as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new LocalError(`${what} ${file} is not valid JSON: ${(err as Error).message}`);
-  }
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -165,7 +151,7 @@ async function main(): Promise<void> {
     env = found.env;
     source = found.label;
   } else if (stack) {
-    env = localAuthorizerEnv({ issuer: stack.issuer, jwksUri: stack.jwksUri, second: stack.second, dynamoEndpoint: stack.dynamoEndpoint || undefined, replay: stack.replayProtection, routes: LOCAL_ROUTES });
+    env = localAuthorizerEnv({ issuer: stack.issuer, jwksUri: stack.jwksUri, second: stack.second, dynamoEndpoint: stack.dynamoEndpoint || undefined, replay: stack.replayProtection, revocation: stack.revocation, routes: LOCAL_ROUTES });
     if (stack.envFile) env = userAuthorizerEnv(env, stack.envFile, stack.fn).env;
     source = `the local stack (pid ${stack.pid}, issuer ${stack.issuer}${stack.envFile ? `, configuration from ${stack.envFile}` : ''})`;
   } else if (existsSync(DEFAULT_ENV_FILE)) {

@@ -19,6 +19,8 @@ export function localAuthorizerEnv(opts: {
   second?: { issuer: string; jwksUri: string } | undefined;
   dynamoEndpoint: string | undefined;
   replay: 'single-use' | 'off';
+  /** @default 'off' */
+  revocation?: 'on' | 'off' | undefined;
   routes: readonly RoutePermission[];
 }): Record<string, string> {
   const issuers: Record<string, string> = opts.second
@@ -39,7 +41,8 @@ export function localAuthorizerEnv(opts: {
     // One EMF blob per request would drown the decision log; the logger stays on.
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
-  if (opts.replay === 'single-use') {
+  if (opts.revocation === 'on') env[ENV.revocation] = 'on';
+  if (opts.replay === 'single-use' || opts.revocation === 'on') {
     env[ENV.replayTableName] = REPLAY_TABLE;
     if (opts.dynamoEndpoint) env['AWS_ENDPOINT_URL_DYNAMODB'] = opts.dynamoEndpoint;
   }
@@ -63,6 +66,16 @@ export function applyLambdaEnv(env: Readonly<Record<string, string>>): void {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...env,
   });
+}
+
+/**
+ * The stack's environment as a SAM env.json document: the authorizer's variables plus the region,
+ * endpoint and dummy credentials of the local table, so `npm run revoke --env-file` and `npm run invoke
+ * --env-file` reach the same table the handler uses.
+ */
+export function localEnvFile(env: Readonly<Record<string, string>>): string {
+  const doc = { AuthorizerFunction: { ...env, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } };
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 /** Imports the real handler (after `applyLambdaEnv`); an invalid environment becomes one clear message. */

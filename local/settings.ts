@@ -40,6 +40,8 @@ export function dataPaths(dataDir: string) {
     dynalite: join(dir, 'dynalite'),
     state: join(dir, 'stack.json'),
     lock: join(dir, 'start.lock'),
+    /** The running stack's authorizer environment (SAM env.json format), for `npm run revoke --env-file`. */
+    env: join(dir, 'authorizer-env.json'),
   };
 }
 

@@ -4,13 +4,14 @@
  * handler; prints where everything is, the route table, a demo token and two curl lines; stops
  * cleanly on Ctrl-C (SIGINT) or SIGTERM.
  */
+import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseStartArgs, START_USAGE, type StartOptions } from './args.js';
 import { exitWith, LocalError, UsageError } from './errors.js';
 import { startDemoBackend } from './demo-backend.js';
 import { startGateway } from './gateway.js';
 import { startIssuer } from './issuer.js';
-import { applyLambdaEnv, loadHandler, localAuthorizerEnv } from './lambda-env.js';
+import { applyLambdaEnv, loadHandler, localAuthorizerEnv, localEnvFile } from './lambda-env.js';
 import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
@@ -76,10 +77,11 @@ async function main(options: StartOptions): Promise<void> {
     const secondKey = await loadOrCreateKey(paths.secondKey);
     const issuer = await startIssuer(key, options.issuerPort, secondKey);
     pieces.push(issuer);
-    const replay = options.replay === 'single-use' ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
+    const needsTable = options.replay === 'single-use' || options.revocation === 'on';
+    const replay = needsTable ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
     if (replay) pieces.push(replay);
 
-    const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, second: issuer.second, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES });
+    const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, second: issuer.second, dynamoEndpoint: replay?.endpoint, replay: options.replay, revocation: options.revocation, routes: LOCAL_ROUTES });
     const user = options.envFile ? userAuthorizerEnv(localEnv, options.envFile, options.fn) : undefined;
     user?.notes.forEach((note) => out(`note: ${note}`));
     applyLambdaEnv(user?.env ?? localEnv);
@@ -100,16 +102,21 @@ async function main(options: StartOptions): Promise<void> {
       dynamoEndpoint: replay?.endpoint ?? '',
       replayTable: replay ? REPLAY_TABLE : '',
       replayProtection: options.replay,
+      revocation: options.revocation,
       event: options.event,
       upstream: upstream.href,
       envFile: options.envFile && resolve(options.envFile),
       fn: options.fn,
     });
+    writeFileSync(paths.env, localEnvFile(user?.env ?? localEnv), { mode: 0o600 });
 
     const token = await mintToken(key, { issuer: issuer.issuer, sub: DEMO_TOKEN.sub, scope: DEMO_TOKEN.scope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
     const curl = `curl -i -H "Authorization: Bearer ${token}" ${gateway.url}/${DEMO_TOKEN.stage}/orders/42`;
     const secondToken = await mintToken(secondKey, { issuer: issuer.second.issuer, sub: DEMO_TOKEN.sub, scope: SECOND_ISSUER.demoScope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
     const secondCurl = `curl -i -H "Authorization: Bearer ${secondToken}" ${gateway.url}/${DEMO_TOKEN.stage}/orders/42`;
+    // Issued now, so a revocation of the subject made later (notBefore > iat) refuses it.
+    const revokedToken = await mintToken(key, { issuer: issuer.issuer, sub: DEMO_TOKEN.sub, scope: DEMO_TOKEN.scope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
+    const revokedCurl = `curl -i -H "Authorization: Bearer ${revokedToken}" ${gateway.url}/${DEMO_TOKEN.stage}/orders/42`;
     const stages = Object.entries(AUDIENCE_BY_STAGE).map(([s, a]) => `${s} (aud ${a})`).join(', ');
 
     out(`JWT authorizer — local stack (${EVENT_LABEL[options.event]})`);
@@ -119,7 +126,8 @@ async function main(options: StartOptions): Promise<void> {
     out(`                Discovery ${issuer.issuer}/.well-known/openid-configuration`);
     out(`  Issuer 2      ${issuer.second.issuer}   ES256 key ${display(secondKey.file)}${secondKey.created ? ' (new)' : ''}, kid ${secondKey.kid}`);
     out(`                JWKS      ${issuer.second.jwksUri}   scopeMap ${JSON.stringify(SECOND_ISSUER.scopeMap)}`);
-    if (replay) out(`  Replay table  "${REPLAY_TABLE}" on dynalite ${replay.endpoint}   data in ${shown}/dynalite${replay.createdTable ? ' (table created)' : ''}`);
+    if (replay && options.replay === 'off') out(`  Table         "${REPLAY_TABLE}" on dynalite ${replay.endpoint}   revocation records only (--replay off)   data in ${shown}/dynalite`);
+    else if (replay) out(`  Replay table  "${REPLAY_TABLE}" on dynalite ${replay.endpoint}   data in ${shown}/dynalite${replay.createdTable ? ' (table created)' : ''}`);
     else out('  Replay table  none: --replay off (a token may be used any number of times)');
     out(`  Upstream      ${demo ? `demo backend ${demo.url} (echoes the request and the authorizer context)` : upstream.href}`);
     out(`  API Gateway   ${gateway.url}/<stage>/<path>   stages: ${stages}`);
@@ -132,7 +140,7 @@ async function main(options: StartOptions): Promise<void> {
     out(`  ${curl}`);
     out(`    ${await allowedExpectation(upstream, options.upstream !== undefined, options.event)}`);
     out(`  ${curl}`);
-    if (replay) out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
+    if (options.replay === 'single-use') out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
     else out('    → the same again: 200 (replay protection is off)');
     out();
     out(`A token of the second issuer (TRUSTED_ISSUERS), scope "${SECOND_ISSUER.demoScope}", translated to "orders:read" by its scopeMap:`);
@@ -140,9 +148,21 @@ async function main(options: StartOptions): Promise<void> {
     out(`  ${secondCurl}`);
     out('    → 200: the context shows scope "orders:read"');
     out();
+    if (options.revocation === 'on') {
+      out(`Revocation is on. The first line above used a token of "${DEMO_TOKEN.sub}"; revoke every token of that user`);
+      out('issued until now, then send another of its tokens (issued before the revocation):');
+      out();
+      out(`  npm run revoke -- --sub ${DEMO_TOKEN.sub} --env-file ${display(paths.env)}`);
+      out(`  ${revokedCurl}`);
+      out('    → 401 {"message":"Unauthorized"}: the token is revoked (reason TOKEN_REVOKED in the log line)');
+      out(`  npm run revoke -- --jti <jti> --env-file ${display(paths.env)}   revokes one token instead`);
+      out();
+    } else {
+      out('Revocation (refuse a token or every token of a user at once): npm start -- --revocation on');
+    }
     out(moreTokensLine(options.dataDir));
     out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);
-    out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, pid: process.pid })}`);
+    out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, revocation: options.revocation, pid: process.pid })}`);
   } catch (err) {
     stopping = true;
     for (const piece of pieces.reverse()) await piece.close().catch(() => undefined);

@@ -16,6 +16,8 @@ export interface StackState {
   readonly dynamoEndpoint: string;
   readonly replayTable: string;
   readonly replayProtection: 'single-use' | 'off';
+  /** Absent in state files of older versions. */
+  readonly revocation?: 'on' | 'off';
   readonly event: string;
   readonly upstream: string;
   /** The `--env-file` the stack runs with, so `npm run invoke` uses the same configuration. */
@@ -62,6 +64,7 @@ export function writeState(dataDir: string, state: StackState): void {
 
 export function removeState(dataDir: string): void {
   rmSync(dataPaths(dataDir).state, { force: true });
+  rmSync(dataPaths(dataDir).env, { force: true });
 }
 
 /** The state of the stack running on this data directory, or `undefined` when none is running. */

@@ -102,7 +102,7 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
   // Every issuer's set is fetched during init (design §3), each into its own source (§9).
   const keysPrefetched = Promise.all(config.issuers.map((issuer) => prefetchKeys(keys.for(issuer), log))).then(() => undefined);
   let replayStore = options.replayStore;
-  if (!replayStore && config.replayProtection === 'single-use') {
+  if (!replayStore && config.replayTableName !== undefined) {
     replayStore = new DynamoDbReplayStore(options.dynamoClient ?? boundedDynamoClient(), config.replayTableName!);
   }
   const deps = { config, keys, replayStore };
