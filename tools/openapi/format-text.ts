@@ -17,7 +17,7 @@ export function formatText(analysis: Analysis, locate: Locate): string {
   for (const f of analysis.findings) {
     lines.push('', `${place(f, locate)}  ${f.severity.padEnd(7)}  ${f.rule}  ${f.operation ?? ''}`.trimEnd());
     lines.push(`  ${f.message}`, `  pointer: ${f.pointer}`, `  fix: ${f.fix}`);
-    for (const r of f.related ?? []) lines.push(`  see also: ${r.operation ?? ''} ${place(r, locate)} ${r.pointer}`.replace(/ +/g, ' '));
+    for (const r of f.related ?? []) lines.push(`  see also: ${[r.operation, place(r, locate), r.pointer].filter(Boolean).join(' ')}`);
   }
   const errors = analysis.findings.filter((f) => f.severity === 'error').length;
   const warnings = analysis.findings.length - errors;

@@ -81,7 +81,7 @@ export function lintRoutes(routes: readonly OperationRoute[], file: string): Fin
     const read = parsed.find((p) => READS.includes(p.method) && p.shape === w.shape && (p.r.protection as { scopes: readonly string[] }).scopes.length > 0 &&
       wScopes.every((s) => (p.r.protection as { scopes: readonly string[] }).scopes.includes(s)));
     if (read) {
-      out.push(finding('write-weaker-than-read', where(w), `${w.r.operation.label} needs only ${wScopes.join(' ') || 'no scope'}, no more than ${read.r.operation.label} needs: every reader can write.`, 'Require a write scope (e.g. orders:write) on the write method.', { related: [where(read)] }));
+      out.push(finding('write-weaker-than-read', where(w), `${w.r.operation.label} needs only ${wScopes.join(' ') || 'no scope'}, no more than ${read.r.operation.label} needs: every reader can write.`, 'Require a scope for writing (e.g. <resource>:write) that readers do not hold.', { related: [where(read)] }));
     }
   }
   return out;
