@@ -13,6 +13,8 @@ export interface StartOptions {
   readonly upstream: URL | undefined;
   readonly replay: 'single-use' | 'off';
   readonly dataDir: string;
+  /** An OpenAPI document to generate the route table from; `undefined` = the demo table. */
+  readonly openapi: string | undefined;
   readonly help: boolean;
 }
 
@@ -29,6 +31,8 @@ Options:
   --upstream <url>      forward allowed requests to this http(s) URL instead of the demo backend
   --replay <mode>       single-use (default) or off
   --data-dir <dir>      where the signing key and table data live (default ${DEFAULT_DATA_DIR})
+  --openapi <file>      route table generated from this OpenAPI document (default: the demo API's,
+                        examples/orders-api.yaml); refused if npm run routes -- --check finds errors
   -h, --help            show this help`;
 
 export function portOption(name: string, text: string | undefined, fallback: number): number {
@@ -52,6 +56,7 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
         upstream: { type: 'string' },
         replay: { type: 'string', default: 'single-use' },
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
+        openapi: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -83,5 +88,7 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
   };
   const fixed = [ports.port, ports.issuerPort, ports.dynamoPort].filter((p) => p !== 0);
   if (new Set(fixed).size !== fixed.length) throw new UsageError('--port, --issuer-port and --dynamo-port must differ');
-  return { ...ports, event: event as EventMode, upstream, replay, dataDir, help: values['help'] === true };
+  const openapi = str('openapi');
+  if (openapi !== undefined && openapi.trim() === '') throw new UsageError('--openapi must name a file');
+  return { ...ports, event: event as EventMode, upstream, replay, dataDir, openapi, help: values['help'] === true };
 }

@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     env = found.env;
     source = `${args.envFile} (${found.name})`;
   } else if (stack) {
-    env = localAuthorizerEnv({ issuer: stack.issuer, jwksUri: stack.jwksUri, dynamoEndpoint: stack.dynamoEndpoint || undefined, replay: stack.replayProtection, routes: LOCAL_ROUTES });
+    env = localAuthorizerEnv({ issuer: stack.issuer, jwksUri: stack.jwksUri, dynamoEndpoint: stack.dynamoEndpoint || undefined, replay: stack.replayProtection, routes: stack.routes ?? LOCAL_ROUTES });
     source = `the local stack (pid ${stack.pid}, issuer ${stack.issuer})`;
   } else if (existsSync(DEFAULT_ENV_FILE)) {
     const found = envFromFile(DEFAULT_ENV_FILE, args.fn);

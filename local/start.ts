@@ -14,7 +14,8 @@ import { applyLambdaEnv, loadHandler, localAuthorizerEnv } from './lambda-env.js
 import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
-import { LOCAL_ROUTES } from './routes.js';
+import { localRoutesFromOpenApi } from './openapi.js';
+import { LOCAL_ROUTES, type RoutePermission } from './routes.js';
 import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, dataPaths } from './settings.js';
 import { loadOrCreateKey } from './signing-key.js';
 import { acquireLock, removeState, writeState } from './state.js';
@@ -27,9 +28,9 @@ const EVENT_LABEL = {
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-function routeLines(): string[] {
-  const width = Math.max(...LOCAL_ROUTES.map((r) => r.route.length));
-  return LOCAL_ROUTES.map((r) => {
+function routeLines(routes: readonly RoutePermission[]): string[] {
+  const width = Math.max(...routes.map((r) => r.route.length));
+  return routes.map((r) => {
     const scopes = r.scopes.length ? r.scopes.join(' ') : '(any valid token)';
     return `  ${r.route.padEnd(width)}   ${scopes}${r.route === '$connect' ? '   (WebSocket; for npm run invoke only)' : ''}`;
   });
@@ -67,6 +68,8 @@ async function main(options: StartOptions): Promise<void> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   try {
+    const fromDocument = options.openapi ? await localRoutesFromOpenApi(options.openapi) : undefined;
+    const routes = fromDocument?.routes ?? LOCAL_ROUTES;
     releaseLock = acquireLock(options.dataDir);
     const key = await loadOrCreateKey(paths.key);
     const issuer = await startIssuer(key, options.issuerPort);
@@ -74,7 +77,7 @@ async function main(options: StartOptions): Promise<void> {
     const replay = options.replay === 'single-use' ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
     if (replay) pieces.push(replay);
 
-    applyLambdaEnv(localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES }));
+    applyLambdaEnv(localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes }));
     const handler = await loadHandler();
 
     const demo = options.upstream ? undefined : await startDemoBackend();
@@ -93,6 +96,7 @@ async function main(options: StartOptions): Promise<void> {
       replayProtection: options.replay,
       event: options.event,
       upstream: upstream.href,
+      routes,
     });
 
     const token = await mintToken(key, { issuer: issuer.issuer, sub: DEMO_TOKEN.sub, scope: DEMO_TOKEN.scope, aud: AUDIENCE_BY_STAGE[DEMO_TOKEN.stage]!, ttl: DEMO_TOKEN.ttl });
@@ -109,8 +113,9 @@ async function main(options: StartOptions): Promise<void> {
     out(`  Upstream      ${demo ? `demo backend ${demo.url} (echoes the request and the authorizer context)` : upstream.href}`);
     out(`  API Gateway   ${gateway.url}/<stage>/<path>   stages: ${stages}`);
     out();
-    out('Route table (ROUTE_PERMISSIONS: route → scopes required):');
-    routeLines().forEach((line) => out(line));
+    out(`Route table (ROUTE_PERMISSIONS: route → scopes required)${options.openapi ? `, generated from ${options.openapi}` : ''}:`);
+    routeLines(routes).forEach((line) => out(line));
+    fromDocument?.warnings.forEach((w) => out(`  warning: ${w}`));
     out();
     out(`A token for sub "${DEMO_TOKEN.sub}", scope "${DEMO_TOKEN.scope}", stage ${DEMO_TOKEN.stage}, valid ${DEMO_TOKEN.ttl} s:`);
     out();

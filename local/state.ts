@@ -16,6 +16,8 @@ export interface StackState {
   readonly replayProtection: 'single-use' | 'off';
   readonly event: string;
   readonly upstream: string;
+  /** The route table in force (from --openapi or the demo table), so `npm run invoke` uses the same. */
+  readonly routes?: readonly { readonly route: string; readonly scopes: readonly string[] }[];
 }
 
 function alive(pid: number): boolean {
