@@ -78,6 +78,33 @@ describe('each finding kind', () => {
   });
 });
 
+describe('root-level security', () => {
+  it('security: [] or [{}] at the root declares nothing: only an operation\'s own security: [] is public', async () => {
+    for (const root of [[], [{}]]) {
+      const loaded = await loadOpenApi(fixture('clean-30.yaml'));
+      const doc = loaded.document as Record<string, unknown>;
+      doc['security'] = root;
+      const { findings, routes } = analyzeOpenApi(loaded);
+      // GET /products and GET /products/{sku} relied on the root: now unprotected, and reported.
+      expect(findings.map((f) => [f.rule, f.operation])).toEqual([
+        ['no-security', 'GET /products'],
+        ['no-security', 'GET /products/{sku}'],
+      ]);
+      expect(routes.map((r) => r.route)).toEqual(['POST /products', 'DELETE /products/{sku}']);
+    }
+  });
+
+  it('a root-level alternative {} makes every operation that inherits it optional-auth', async () => {
+    const loaded = await loadOpenApi(fixture('clean-30.yaml'));
+    (loaded.document as Record<string, unknown>)['security'] = [{ lambda: ['shop:read'] }, {}];
+    const { findings } = analyzeOpenApi(loaded);
+    expect(findings.map((f) => [f.rule, f.operation, f.pointer])).toEqual([
+      ['optional-auth', 'GET /products', '/security'],
+      ['optional-auth', 'GET /products/{sku}', '/security'],
+    ]);
+  });
+});
+
 describe('x-authorizer-lint-ignore', () => {
   it('ignores the warnings it names and never an error', async () => {
     const demo = await analyze(EXAMPLE);

@@ -20,7 +20,8 @@ export function loadOpenApiSync(file: string): LoadedDocument {
   } catch (err) {
     throw new OpenApiError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const parsed = parseDocument(text, { uniqueKeys: true });
+  // `merge: true` reads `<<` merge keys as js-yaml (inside Swagger Parser) does.
+  const parsed = parseDocument(text, { uniqueKeys: true, merge: true });
   if (parsed.errors.length > 0) throw new OpenApiError(`${file} is not valid YAML or JSON: ${parsed.errors[0]!.message.split('\n')[0]}`);
   const root: unknown = parsed.toJS({ maxAliasCount: 100 });
   checkVersion(file, root);

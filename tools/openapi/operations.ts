@@ -42,6 +42,7 @@ export function listOperations(loaded: LoadedDocument): Operation[] {
   if (!isObject(paths)) throw new OpenApiError(`${file}: /paths must be an object`);
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries(paths)) {
+    if (path.startsWith('x-')) continue; // a specification extension of the Paths Object, not a path
     if (!isObject(item)) throw new OpenApiError(`${file}: ${toPointer(['paths', path])} must be an object`);
     const keys = [...OPENAPI_METHODS, ANY_METHOD_EXTENSION].filter((k) => item[k] !== undefined);
     for (const key of keys) {
@@ -50,8 +51,9 @@ export function listOperations(loaded: LoadedDocument): Operation[] {
       if (!isObject(op)) throw new OpenApiError(`${file}: ${pointer} must be an object`);
       const method = key === ANY_METHOD_EXTENSION ? 'ANY' : key.toUpperCase();
       const own = op['security'] === undefined ? undefined : readSecurity(file, op['security'], `${pointer}/security`);
-      // A root-level `security: []` declares nothing: operations without their own stay unprotected.
-      const fromRoot = own === undefined && rootSecurity !== undefined && rootSecurity.length > 0;
+      // A root-level `security: []` (or `[{}]`) declares nothing: only an operation's own `security: []`
+      // makes it public, so an operation without its own stays unprotected and is reported.
+      const fromRoot = own === undefined && rootSecurity !== undefined && rootSecurity.some((req) => Object.keys(req).length > 0);
       operations.push({
         method,
         path,
