@@ -14,7 +14,6 @@ import { applyLambdaEnv, loadHandler, localAuthorizerEnv } from './lambda-env.js
 import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
-import { localRoutesFromOpenApi } from './openapi.js';
 import { LOCAL_ROUTES, type RoutePermission } from './routes.js';
 import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, dataPaths } from './settings.js';
 import { loadOrCreateKey } from './signing-key.js';
@@ -68,7 +67,8 @@ async function main(options: StartOptions): Promise<void> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   try {
-    const fromDocument = options.openapi ? await localRoutesFromOpenApi(options.openapi) : undefined;
+    // Swagger Parser (and its JSON Schema validator) load only when a document is given.
+    const fromDocument = options.openapi ? await (await import('./openapi.js')).localRoutesFromOpenApi(options.openapi) : undefined;
     const routes = fromDocument?.routes ?? LOCAL_ROUTES;
     releaseLock = acquireLock(options.dataDir);
     const key = await loadOrCreateKey(paths.key);
