@@ -228,6 +228,8 @@ class PayloadV2HttpLambdaAuthorizer extends HttpLambdaAuthorizer {
  *   removalPolicy: RemovalPolicy.RETAIN,
  * });
  * api.root.addResource('orders').addMethod('GET', integration, { authorizer: auth.restAuthorizer });
+ * // or take the table from the API's OpenAPI document (docs/openapi.md):
+ * //   openApi: { document: 'openapi.yaml' }   in place of routes
  */
 export class JwtAuthorizer extends Construct {
   /** The replay table (partition key `pk`, TTL `expiresAt`); `undefined` when replay protection is off. */

@@ -3,7 +3,7 @@
  * The CLI, the CDK construct and the local stack all go through here.
  */
 import type { LoadedDocument } from './document.js';
-import { RULES, type Finding } from './findings.js';
+import type { Finding } from './findings.js';
 import { lintOperation } from './lint-security.js';
 import { lintRoutes } from './lint-routes.js';
 import { lintTable, type TableInput } from './lint-table.js';
@@ -58,4 +58,3 @@ export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === 'error');
 }
 
-export { RULES };

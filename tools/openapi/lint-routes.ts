@@ -41,6 +41,7 @@ function atLeastAsSpecific(a: readonly Segment[], b: readonly Segment[]): boolea
 
 interface Parsed {
   readonly r: OperationRoute;
+  readonly scopes: readonly string[];
   readonly method: string;
   readonly segments: readonly Segment[];
   readonly shape: string;
@@ -52,7 +53,8 @@ export function lintRoutes(routes: readonly OperationRoute[], file: string): Fin
     .filter((r) => r.protection.kind === 'ours' && r.route !== undefined)
     .map((r) => {
       const { method, segments } = parseRouteKey(r.route!);
-      return { r, method, segments, shape: shapeOf('', segments) };
+      const scopes = r.protection.kind === 'ours' ? r.protection.scopes : [];
+      return { r, scopes, method, segments, shape: shapeOf('', segments) };
     });
   const where = (p: Parsed) => ({ file, pointer: p.r.operation.pointer, operation: p.r.operation.label });
   const out: Finding[] = [];
@@ -77,11 +79,9 @@ export function lintRoutes(routes: readonly OperationRoute[], file: string): Fin
   const READS = ['GET', 'HEAD'];
   const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'];
   for (const w of parsed.filter((p) => WRITES.includes(p.method))) {
-    const wScopes = (w.r.protection as { scopes: readonly string[] }).scopes;
-    const read = parsed.find((p) => READS.includes(p.method) && p.shape === w.shape && (p.r.protection as { scopes: readonly string[] }).scopes.length > 0 &&
-      wScopes.every((s) => (p.r.protection as { scopes: readonly string[] }).scopes.includes(s)));
+    const read = parsed.find((p) => READS.includes(p.method) && p.shape === w.shape && p.scopes.length > 0 && w.scopes.every((s) => p.scopes.includes(s)));
     if (read) {
-      out.push(finding('write-weaker-than-read', where(w), `${w.r.operation.label} needs only ${wScopes.join(' ') || 'no scope'}, no more than ${read.r.operation.label} needs: every reader can write.`, 'Require a scope for writing (e.g. <resource>:write) that readers do not hold.', { related: [where(read)] }));
+      out.push(finding('write-weaker-than-read', where(w), `${w.r.operation.label} needs only ${w.scopes.join(' ') || 'no scope'}, no more than ${read.r.operation.label} needs: every reader can write.`, 'Require a scope for writing (e.g. <resource>:write) that readers do not hold.', { related: [where(read)] }));
     }
   }
   return out;
