@@ -4,7 +4,7 @@
  * for a REST API (TOKEN or REQUEST) and an HTTP API (simple or IAM responses, payload 2.0).
  */
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { CfnAuthorizer, HttpAuthorizer, type HttpRouteAuthorizerBindOptions, type HttpRouteAuthorizerConfig } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -23,6 +23,7 @@ import type { RoutePermission } from './routes.js';
 import { authorizerTarget, checkProvisionedConcurrency } from './provisioned-concurrency.js';
 import { replayTableActions, replayTableNeeds } from './replay-table-actions.js';
 import { warnAboutCache } from './revocation.js';
+import { openApiRoutes, type OpenApiRouteSource } from './openapi-routes.js';
 
 /** The repository root (this file lives in `cdk/`). */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -126,9 +127,19 @@ export interface JwtAuthorizerProps {
 
   /**
    * The route table (ROUTE_PERMISSIONS): every route and the scopes it requires. Validated at synth
-   * time with the same parser the function uses.
+   * time with the same parser the function uses. Give exactly one of `routes` and `openApi`.
+   * @default - none; then `openApi` is required
    */
-  readonly routes: readonly RoutePermission[];
+  readonly routes?: readonly RoutePermission[];
+
+  /**
+   * Take the route table from an OpenAPI document instead (design §11): every operation whose security
+   * names the authorizer's scheme becomes an entry with its scopes. Read at synth; a finding of severity
+   * error (an unprotected operation, optional auth, ambiguous routes, …) fails the synth, warnings
+   * become CDK warnings. Give exactly one of `routes` and `openApi`.
+   * @default - none; then `routes` is required
+   */
+  readonly openApi?: OpenApiRouteSource;
 
   /**
    * Replay protection (REPLAY_PROTECTION). `single-use` records each token's `jti` in a DynamoDB table
@@ -265,6 +276,8 @@ class PayloadV2HttpLambdaAuthorizer extends HttpLambdaAuthorizer {
  *   removalPolicy: RemovalPolicy.RETAIN,
  * });
  * api.root.addResource('orders').addMethod('GET', integration, { authorizer: auth.restAuthorizer });
+ * // or take the table from the API's OpenAPI document (docs/openapi.md):
+ * //   openApi: { document: 'openapi.yaml' }   in place of routes
  */
 export class JwtAuthorizer extends Construct {
   /** The replay table (partition key `pk`, TTL `expiresAt`); `undefined` when neither replay protection nor revocation is on. */
@@ -277,6 +290,8 @@ export class JwtAuthorizer extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** The HTTP API authorizer (payload 2.0). Attach it to the routes of one HTTP API. */
   public readonly httpAuthorizer: HttpLambdaAuthorizer;
+  /** The route table in force (ROUTE_PERMISSIONS), from `routes` or generated from `openApi`. */
+  public readonly routes: readonly RoutePermission[];
   /** The result cache TTL both authorizers use. */
   public readonly resultsCacheTtl: Duration;
   /** The `live` alias with provisioned concurrency; `undefined` without it. */
@@ -331,9 +346,22 @@ export class JwtAuthorizer extends Construct {
     if (props.tokenTypes) checkList('tokenTypes', props.tokenTypes);
     checkList('scopeClaims', scopeClaims);
 
-    if (props.routes.length === 0) invalid('routes must list at least one route');
+    if ((props.routes === undefined) === (props.openApi === undefined)) invalid('give exactly one of routes and openApi');
+    let routes = props.routes ?? [];
+    if (props.openApi) {
+      let fromDocument;
+      try {
+        fromDocument = openApiRoutes(props.openApi);
+      } catch (err) {
+        invalid((err as Error).message);
+      }
+      routes = fromDocument.routes;
+      for (const warning of fromDocument.warnings) Annotations.of(this).addWarningV2('@jwt-authorizer/openapi', warning);
+    }
+    if (routes.length === 0) invalid('routes must list at least one route');
+    this.routes = routes;
     try {
-      buildRouteTable(props.routes);
+      buildRouteTable(routes);
     } catch (err) {
       invalid(`routes: ${(err as Error).message}`);
     }
@@ -408,7 +436,7 @@ export class JwtAuthorizer extends Construct {
       [ENV.clockSkewSeconds]: String(clockSkewSeconds),
       [ENV.maxTokenLifetimeSeconds]: String(maxTokenLifetimeSeconds),
       [ENV.scopeClaims]: scopeClaims.join(','),
-      [ENV.routePermissions]: JSON.stringify(props.routes.map((r) => ({ route: r.route, scopes: [...r.scopes] }))),
+      [ENV.routePermissions]: JSON.stringify(routes.map((r) => ({ route: r.route, scopes: [...r.scopes] }))),
       [ENV.replayProtection]: replayProtection,
       [ENV.httpApiResponse]: httpApiResponse,
       POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'jwt-authorizer',

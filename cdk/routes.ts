@@ -1,10 +1,13 @@
 /**
  * The demo route table: which scopes each route of the demo API requires (design §2.1).
  *
- * This one array is both the authorizer's ROUTE_PERMISSIONS value and the list the demo stack creates
- * its REST and HTTP API routes from, so the API and the authorizer's table cannot drift apart.
+ * It is generated from the demo API's OpenAPI document, `examples/orders-api.yaml` (design §11), and
+ * is both the authorizer's ROUTE_PERMISSIONS value and the list the demo stack creates its REST and
+ * HTTP API routes from, so the document, the API and the authorizer's table cannot drift apart.
  * Every route is protected: an entry with no scopes still needs a valid token for the stage.
  */
+import { fileURLToPath } from 'node:url';
+import { openApiRoutes } from './openapi-routes.js';
 
 /** One route table entry: `METHOD /path` (or `$connect`) and every scope it requires. */
 export interface RoutePermission {
@@ -17,15 +20,14 @@ export interface RoutePermission {
 /** The WebSocket connect route key. */
 export const WEBSOCKET_CONNECT_ROUTE = '$connect';
 
-/** The demo API's routes. */
+/** The demo API's OpenAPI document. */
+export const DEMO_OPENAPI_DOCUMENT = fileURLToPath(new URL('../examples/orders-api.yaml', import.meta.url));
+
+/** The demo API's routes: those of its OpenAPI document, plus the WebSocket `$connect` route. */
 export const DEMO_ROUTES: readonly RoutePermission[] = Object.freeze([
-  { route: 'GET /orders', scopes: ['orders:read'] },
-  { route: 'GET /orders/{id}', scopes: ['orders:read'] },
-  { route: 'POST /orders', scopes: ['orders:write'] },
-  { route: 'ANY /admin/{proxy+}', scopes: ['admin'] },
-  { route: 'GET /health', scopes: [] },
-  // The demo stack has no WebSocket API; this entry lets events/websocket-connect-*.json be authorized
-  // and shows the shape a WebSocket API's authorizer needs.
+  ...openApiRoutes({ document: DEMO_OPENAPI_DOCUMENT }).routes,
+  // OpenAPI cannot describe a WebSocket API, and the demo stack has none; this entry lets
+  // events/websocket-connect-*.json be authorized and shows the shape a WebSocket API's authorizer needs.
   { route: WEBSOCKET_CONNECT_ROUTE, scopes: ['orders:read'] },
 ]);
 

@@ -19,6 +19,8 @@ export interface StartOptions {
   readonly envFile: string | undefined;
   /** Which function of a SAM env.json with several. */
   readonly fn: string | undefined;
+  /** An OpenAPI document to generate the route table from; `undefined` = the demo table. */
+  readonly openapi: string | undefined;
   readonly help: boolean;
 }
 
@@ -39,6 +41,8 @@ Options:
   --env-file <file>     your authorizer configuration (SAM env.json or VAR=value lines) instead of the
                         demo one, validated as the function does; shell variables are never read
   --function <id>       which function of a SAM env.json that names several
+  --openapi <file>      route table generated from this OpenAPI document (default: the demo API's,
+                        examples/orders-api.yaml); refused if npm run routes -- --check finds errors
   -h, --help            show this help`;
 
 export function portOption(name: string, text: string | undefined, fallback: number): number {
@@ -65,6 +69,7 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
         'env-file': { type: 'string' },
         function: { type: 'string' },
+        openapi: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -102,5 +107,7 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
   if (envFile !== undefined && envFile.trim() === '') throw new UsageError('--env-file must not be empty');
   // Checked here, before any port is taken, so a typo in the path is the one thing reported.
   if (envFile !== undefined && !existsSync(envFile)) throw new UsageError(`--env-file ${envFile}: no such file`);
-  return { ...ports, event: event as EventMode, upstream, replay, revocation, dataDir, envFile, fn: str('function'), help: values['help'] === true };
+  const openapi = str('openapi');
+  if (openapi !== undefined && openapi.trim() === '') throw new UsageError('--openapi must name a file');
+  return { ...ports, event: event as EventMode, upstream, replay, revocation, dataDir, envFile, fn: str('function'), openapi, help: values['help'] === true };
 }

@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     env = found.env;
     source = found.label;
   } else if (stack) {
-    env = localAuthorizerEnv({ issuer: stack.issuer, jwksUri: stack.jwksUri, second: stack.second, dynamoEndpoint: stack.dynamoEndpoint || undefined, replay: stack.replayProtection, revocation: stack.revocation, routes: LOCAL_ROUTES });
+    env = localAuthorizerEnv({ issuer: stack.issuer, jwksUri: stack.jwksUri, second: stack.second, dynamoEndpoint: stack.dynamoEndpoint || undefined, replay: stack.replayProtection, revocation: stack.revocation, routes: stack.routes ?? LOCAL_ROUTES });
     if (stack.envFile) env = userAuthorizerEnv(env, stack.envFile, stack.fn).env;
     source = `the local stack (pid ${stack.pid}, issuer ${stack.issuer}${stack.envFile ? `, configuration from ${stack.envFile}` : ''})`;
   } else if (existsSync(DEFAULT_ENV_FILE)) {

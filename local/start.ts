@@ -72,6 +72,9 @@ async function main(options: StartOptions): Promise<void> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   try {
+    // Swagger Parser (and its JSON Schema validator) load only when a document is given.
+    const fromDocument = options.openapi ? await (await import('./openapi.js')).localRoutesFromOpenApi(options.openapi) : undefined;
+    const routes = fromDocument?.routes ?? LOCAL_ROUTES;
     releaseLock = acquireLock(options.dataDir);
     const key = await loadOrCreateKey(paths.key);
     const secondKey = await loadOrCreateKey(paths.secondKey);
@@ -81,7 +84,7 @@ async function main(options: StartOptions): Promise<void> {
     const replay = needsTable ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
     if (replay) pieces.push(replay);
 
-    const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, second: issuer.second, dynamoEndpoint: replay?.endpoint, replay: options.replay, revocation: options.revocation, routes: LOCAL_ROUTES });
+    const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, second: issuer.second, dynamoEndpoint: replay?.endpoint, replay: options.replay, revocation: options.revocation, routes });
     const user = options.envFile ? userAuthorizerEnv(localEnv, options.envFile, options.fn) : undefined;
     user?.notes.forEach((note) => out(`note: ${note}`));
     applyLambdaEnv(user?.env ?? localEnv);
@@ -107,6 +110,7 @@ async function main(options: StartOptions): Promise<void> {
       upstream: upstream.href,
       envFile: options.envFile && resolve(options.envFile),
       fn: options.fn,
+      routes,
     });
     writeFileSync(paths.env, localEnvFile(user?.env ?? localEnv), { mode: 0o600 });
 
@@ -132,8 +136,9 @@ async function main(options: StartOptions): Promise<void> {
     out(`  Upstream      ${demo ? `demo backend ${demo.url} (echoes the request and the authorizer context)` : upstream.href}`);
     out(`  API Gateway   ${gateway.url}/<stage>/<path>   stages: ${stages}`);
     out();
-    out('Route table (ROUTE_PERMISSIONS: route → scopes required):');
-    routeLines(user ? (JSON.parse(user.env[ENV.routePermissions] ?? '[]') as RoutePermission[]) : LOCAL_ROUTES).forEach((line) => out(line));
+    out(`Route table (ROUTE_PERMISSIONS: route → scopes required)${options.openapi ? `, generated from ${options.openapi}` : ''}:`);
+    routeLines(user ? (JSON.parse(user.env[ENV.routePermissions] ?? '[]') as RoutePermission[]) : routes).forEach((line) => out(line));
+    fromDocument?.warnings.forEach((w) => out(`  warning: ${w}`));
     out();
     out(`A token for sub "${DEMO_TOKEN.sub}", scope "${DEMO_TOKEN.scope}", stage ${DEMO_TOKEN.stage}, valid ${DEMO_TOKEN.ttl} s:`);
     out();

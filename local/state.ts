@@ -23,6 +23,8 @@ export interface StackState {
   /** The `--env-file` the stack runs with, so `npm run invoke` uses the same configuration. */
   readonly envFile?: string;
   readonly fn?: string;
+  /** The route table in force (from --openapi or the demo table), so `npm run invoke` uses the same. */
+  readonly routes?: readonly { readonly route: string; readonly scopes: readonly string[] }[];
 }
 
 function alive(pid: number): boolean {
