@@ -143,7 +143,8 @@ async function main(options: StartOptions): Promise<void> {
     out(`A token for sub "${DEMO_TOKEN.sub}", scope "${DEMO_TOKEN.scope}", stage ${DEMO_TOKEN.stage}, valid ${DEMO_TOKEN.ttl} s:`);
     out();
     out(`  ${curl}`);
-    out(`    ${await allowedExpectation(upstream, options.upstream !== undefined, options.event)}`);
+    const expectation = await allowedExpectation(upstream, options.upstream !== undefined, options.event);
+    out(`    ${expectation}`);
     out(`  ${curl}`);
     if (options.replay === 'single-use') out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
     else out('    → the same again: 200 (replay protection is off)');
@@ -151,7 +152,7 @@ async function main(options: StartOptions): Promise<void> {
     out(`A token of the second issuer (TRUSTED_ISSUERS), scope "${SECOND_ISSUER.demoScope}", translated to "orders:read" by its scopeMap:`);
     out();
     out(`  ${secondCurl}`);
-    out('    → 200: the context shows scope "orders:read"');
+    out(`    ${expectation.startsWith('→ 200') ? '→ 200: the context shows scope "orders:read"' : expectation}`);
     out();
     if (options.revocation === 'on') {
       out(`Revocation is on. The first line above used a token of "${DEMO_TOKEN.sub}"; revoke every token of that user`);

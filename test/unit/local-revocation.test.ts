@@ -8,10 +8,10 @@ import { LOCAL_ROUTES } from '../../local/routes.js';
 const base = { issuer: 'http://127.0.0.1:3001', jwksUri: 'http://127.0.0.1:3001/.well-known/jwks.json', dynamoEndpoint: 'http://127.0.0.1:3002', routes: LOCAL_ROUTES };
 
 describe('npm start --revocation', () => {
-  it('defaults to off; on needs --replay off (dynalite has no transactions)', () => {
+  it('defaults to off; on works with either replay mode (the local transaction shim serves single-use)', () => {
     expect(parseStartArgs([]).revocation).toBe('off');
     expect(parseStartArgs(['--replay', 'off', '--revocation', 'on']).revocation).toBe('on');
-    expect(() => parseStartArgs(['--revocation', 'on'])).toThrow('--revocation on needs --replay off here: the local table (dynalite) has no transactions');
+    expect(parseStartArgs(['--revocation', 'on'])).toMatchObject({ revocation: 'on', replay: 'single-use' });
     expect(() => parseStartArgs(['--replay', 'off', '--revocation', 'yes'])).toThrow('--revocation must be on or off, got "yes"');
   });
 
