@@ -6,6 +6,8 @@ import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { ENV, SUPPORTED_ALGORITHMS, type Algorithm } from './env-names.js';
 import { buildRouteTable, type RouteTable } from './routes.js';
+import { commaList, problem, Problem } from './config-problem.js';
+import { dpopAlgorithms, dpopMode, dpopOrigins, dpopProofMaxAge, type DpopConfig } from './dpop-config.js';
 
 /** The validated, frozen configuration. */
 export interface AuthorizerConfig {
@@ -22,9 +24,11 @@ export interface AuthorizerConfig {
   readonly scopeClaims: readonly string[];
   readonly routes: RouteTable;
   readonly replayProtection: 'single-use' | 'off';
-  /** Set when `replayProtection` is `single-use`. */
+  /** Set when `replayProtection` is `single-use` or DPoP is on (proof records go there too). */
   readonly replayTableName: string | undefined;
   readonly httpApiResponse: 'simple' | 'iam';
+  /** Sender-constrained tokens (design §8). */
+  readonly dpop: DpopConfig;
 }
 
 /** Upper bound of CLOCK_SKEW_SECONDS. */
@@ -44,15 +48,6 @@ export function normalizeTyp(typ: string): string {
 // every cold start (measured in bench/RESULTS.md) for nothing this schema uses. The schema is kept
 // small on purpose: every zod node costs construction at import and a first-parse compile, so each
 // variable is one shared `optional(string)` node and its meaning comes from a plain parser below.
-
-/** Thrown inside a variable's parser: the first problem ends that variable's parsing. */
-class Problem {
-  constructor(readonly message: string) {}
-}
-
-function problem(message: string): never {
-  throw new Problem(message);
-}
 
 function required(text: string | undefined): string {
   if (text === undefined) return problem('is required');
@@ -86,10 +81,6 @@ function oneOf<const T extends string>(values: readonly T[], fallback: T) {
     if ((values as readonly string[]).includes(text)) return text as T;
     return problem(`must be ${values.map((v) => `"${v}"`).join(' or ')}`);
   };
-}
-
-function commaList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 const audienceString = z.string().check(z.minLength(1, 'audience must be a non-empty string'));
@@ -186,6 +177,10 @@ const PARSERS = {
   [ENV.replayProtection]: oneOf(['single-use', 'off'], 'single-use'),
   [ENV.replayTableName]: optionalText,
   [ENV.httpApiResponse]: oneOf(['simple', 'iam'], 'simple'),
+  [ENV.dpopMode]: dpopMode,
+  [ENV.dpopAlgorithms]: dpopAlgorithms,
+  [ENV.dpopProofMaxAgeSeconds]: dpopProofMaxAge,
+  [ENV.dpopOrigins]: dpopOrigins,
 } as const;
 
 type Parsed = { -readonly [K in keyof typeof PARSERS]: ReturnType<(typeof PARSERS)[K]> };
@@ -216,7 +211,15 @@ const schema = z.pipe(
     if (jwksProblem) issue(ENV.jwksUri, jwksProblem);
     const replayProtection = v[ENV.replayProtection];
     const table = v[ENV.replayTableName]?.trim();
+    const dpop: DpopConfig = Object.freeze({
+      mode: v[ENV.dpopMode],
+      algorithms: v[ENV.dpopAlgorithms],
+      proofMaxAgeSeconds: v[ENV.dpopProofMaxAgeSeconds],
+      origins: v[ENV.dpopOrigins],
+    });
+    const needsTable = replayProtection === 'single-use' || dpop.mode !== 'off';
     if (replayProtection === 'single-use' && !table) issue(ENV.replayTableName, 'is required when REPLAY_PROTECTION is single-use');
+    else if (!table && dpop.mode !== 'off') issue(ENV.replayTableName, 'is required when DPOP_MODE is not off (proofs are single-use)');
     else if (table && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) issue(ENV.replayTableName, 'is not a valid DynamoDB table name');
     return Object.freeze({
       issuer: iss,
@@ -230,8 +233,9 @@ const schema = z.pipe(
       scopeClaims: v[ENV.scopeClaims],
       routes: v[ENV.routePermissions],
       replayProtection,
-      replayTableName: replayProtection === 'single-use' ? table : undefined,
+      replayTableName: needsTable ? table : undefined,
       httpApiResponse: v[ENV.httpApiResponse],
+      dpop,
     });
   }),
 );

@@ -4,9 +4,10 @@
  */
 import { AuthError, toAuthError } from './errors.js';
 import type { AuthorizerConfig } from './config.js';
-import { eventKind, extractRequest, extractToken, type AuthRequest } from './extract-request.js';
+import { checkBinding, checkScheme, type DpopBinding } from './dpop-binding.js';
+import { eventKind, extractRequest, extractTokenCredentials, type AuthRequest, type TokenScheme } from './extract-request.js';
 import type { KeySource } from './key-source.js';
-import { recordExpiry, replayKey, type ReplayStore } from './replay-store.js';
+import { recordExpiry, replayKey, type ReplayStore, type StoreVerdict, type UseRecord } from './replay-store.js';
 import { splitPath, templateMatches, type Route } from './routes.js';
 import { permits, readScopes } from './scopes.js';
 import { candidateKeys, prepareToken, verifyPrepared, type VerifiedToken } from './verify-token.js';
@@ -24,13 +25,17 @@ export interface Decision {
   readonly kid: string | undefined;
   /** `replayKey(iss, jti)` once the token verified: the log's only trace of the `jti`. */
   readonly replayKey: string | undefined;
+  /** The scheme the token came with, once read. */
+  readonly tokenType?: TokenScheme | undefined;
+  /** The proof key's thumbprint, once a DPoP proof passed. */
+  readonly jkt?: string | undefined;
 }
 
 /** What a decision depends on, built once per cold start. */
 export interface DecideDeps {
   readonly config: AuthorizerConfig;
   readonly keys: KeySource;
-  /** Required when `config.replayProtection` is `single-use`. */
+  /** Required when `config.replayProtection` is `single-use` or DPoP is on. */
   readonly replayStore: ReplayStore | undefined;
 }
 
@@ -58,10 +63,15 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
   let route: Route | undefined;
   let key: string | undefined;
   let kid: string | undefined;
+  let tokenType: TokenScheme | undefined;
+  let binding: DpopBinding | undefined;
   let error: AuthError | undefined;
   try {
     const kind = eventKind(event);
-    const raw = extractToken(event, kind);
+    const credentials = extractTokenCredentials(event, kind);
+    tokenType = credentials.scheme;
+    checkScheme(credentials, config.dpop);
+    const raw = credentials.token;
     request = extractRequest(event, kind);
     if (!request.stageConsistent) throw new AuthError('STAGE_MISMATCH', 'requestContext.stage disagrees with the ARN');
     const audiences = config.audienceByStage.get(request.arn.stage);
@@ -72,18 +82,31 @@ export async function decide(event: unknown, deps: DecideDeps, now: number): Pro
     const candidates = candidateKeys(deps.keys, prepared);
     token = verifyPrepared(prepared, Array.isArray(candidates) ? candidates : await candidates, { audiences, now }, config);
     key = replayKey(token.iss, token.jti);
+    binding = checkBinding(event, request, credentials, token, config, now);
     scopes = readScopes(token.payload, config.scopeClaims);
     route = governingRoute(config, request);
     if (!route) throw new AuthError('ROUTE_NOT_FOUND', 'no route table entry governs this request');
     if (!permits(route, scopes)) throw new AuthError('SCOPE_MISSING', 'token lacks a scope the route requires');
+    const records: UseRecord[] = [];
     if (config.replayProtection === 'single-use') {
-      if (!deps.replayStore) throw new AuthError('INTERNAL', 'single-use mode without a replay store');
-      const expiresAt = recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds);
-      const verdict = await deps.replayStore.commit({ records: [{ kind: 'token', key, expiresAt }] }, now);
-      if (verdict !== 'ok') throw new AuthError('TOKEN_REPLAYED', 'token was used before');
+      records.push({ kind: 'token', key, expiresAt: recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds) });
+    }
+    if (binding) records.push(binding.record);
+    if (records.length > 0) {
+      if (!deps.replayStore) throw new AuthError('INTERNAL', 'single-use records without a replay store');
+      // Token and proof records in one round trip, all or nothing.
+      refuseUnless(await deps.replayStore.commit({ records }, now));
     }
   } catch (err) {
     error = toAuthError(err);
   }
-  return { allowed: error === undefined, error, request, token, scopes, route, kid, replayKey: key };
+  return { allowed: error === undefined, error, request, token, scopes, route, kid, replayKey: key, tokenType, jkt: binding?.jkt };
+}
+
+/** Throws the 401 a store verdict other than `ok` means; a verdict this plan cannot yield is internal. */
+function refuseUnless(verdict: StoreVerdict): void {
+  if (verdict === 'ok') return;
+  if (verdict === 'token-replayed') throw new AuthError('TOKEN_REPLAYED', 'token was used before');
+  if (verdict === 'proof-replayed') throw new AuthError('DPOP_PROOF_REPLAYED', 'DPoP proof was used before');
+  throw new AuthError('INTERNAL', `unexpected store verdict ${String(verdict)}`);
 }

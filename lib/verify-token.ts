@@ -2,13 +2,14 @@
  * Verifies a compact JWS and its claims (design §3.3). Signatures are checked with node:crypto and the
  * `KeyObject`s of the key source: synchronous and several times faster than WebCrypto on the warm path.
  */
-import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { AuthError } from './errors.js';
 import type { Algorithm } from './env-names.js';
 import type { AuthorizerConfig } from './config.js';
 import { normalizeTyp } from './config.js';
 import { decodeJsonPart, decodeSignature, signedBytes, splitJws } from './decode-jwt.js';
 import type { KeySource } from './key-source.js';
+import { ALGS, has, keyFits, signatureValid } from './jws-algorithms.js';
 
 /** The claims the authorizer relies on, all verified. */
 export interface VerifiedToken {
@@ -32,58 +33,10 @@ export interface VerifyInput {
   readonly now: number;
 }
 
-interface AlgSpec {
-  readonly hash: string | null;
-  readonly keyType: 'rsa' | 'ec' | 'ed25519';
-  readonly pss?: boolean;
-  /** Exact IEEE P1363 signature length for ECDSA. */
-  readonly sigLength?: number;
-  readonly curve?: string;
-}
-
-const ALGS: Record<Algorithm, AlgSpec> = {
-  RS256: { hash: 'sha256', keyType: 'rsa' },
-  RS384: { hash: 'sha384', keyType: 'rsa' },
-  RS512: { hash: 'sha512', keyType: 'rsa' },
-  PS256: { hash: 'sha256', keyType: 'rsa', pss: true },
-  PS384: { hash: 'sha384', keyType: 'rsa', pss: true },
-  PS512: { hash: 'sha512', keyType: 'rsa', pss: true },
-  ES256: { hash: 'sha256', keyType: 'ec', sigLength: 64, curve: 'prime256v1' },
-  ES384: { hash: 'sha384', keyType: 'ec', sigLength: 96, curve: 'secp384r1' },
-  ES512: { hash: 'sha512', keyType: 'ec', sigLength: 132, curve: 'secp521r1' },
-  EdDSA: { hash: null, keyType: 'ed25519' },
-};
-
 const MAX_KID_LENGTH = 256;
 // `sub` becomes the principalId and a log field, so it is bounded; `jti` is only ever hashed, and the
 // 8 KiB token limit bounds it.
 const MAX_SUB_LENGTH = 1024;
-
-/** Whether the key can verify `alg`: the right type and curve, and RSA keys of at least 2048 bits. */
-function keyFits(key: KeyObject, spec: AlgSpec): boolean {
-  const type = key.asymmetricKeyType;
-  const details = key.asymmetricKeyDetails ?? {};
-  if (spec.keyType === 'rsa') return (type === 'rsa' || (spec.pss === true && type === 'rsa-pss')) && (details.modulusLength ?? 0) >= 2048;
-  if (spec.keyType === 'ec') return type === 'ec' && details.namedCurve === spec.curve;
-  return type === 'ed25519';
-}
-
-function signatureValid(spec: AlgSpec, key: KeyObject, input: Buffer, signature: Buffer): boolean {
-  if (spec.sigLength !== undefined && signature.length !== spec.sigLength) return false;
-  try {
-    if (spec.keyType === 'ec') return cryptoVerify(spec.hash, input, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    if (spec.pss) {
-      return cryptoVerify(spec.hash, input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
-    }
-    return cryptoVerify(spec.hash, input, key, signature);
-  } catch {
-    return false;
-  }
-}
-
-function has(o: Readonly<Record<string, unknown>>, name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, name);
-}
 
 function checkHeader(header: Readonly<Record<string, unknown>>, config: AuthorizerConfig): { alg: Algorithm; kid: string | undefined } {
   const alg = header['alg'];

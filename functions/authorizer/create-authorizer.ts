@@ -68,6 +68,8 @@ export function decisionFields(decision: Decision, notes: ResponseNotes, threw: 
     apiRequestId: decision.request?.requestId,
     sub: decision.token?.sub,
     jtiHash: decision.replayKey ? jtiFingerprint(decision.replayKey) : undefined,
+    tokenType: decision.tokenType,
+    jkt: decision.jkt,
     underGranted: notes.underGranted?.length ? notes.underGranted : undefined,
     cause: outcome === 'internal' ? causeOf(decision) : undefined,
   };
@@ -92,7 +94,7 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
     });
   const keys = options.keys ?? new RemoteKeySource(config.jwksUri);
   let replayStore = options.replayStore;
-  if (!replayStore && config.replayProtection === 'single-use') {
+  if (!replayStore && config.replayTableName) {
     replayStore = new DynamoDbReplayStore(options.dynamoClient ?? boundedDynamoClient(), config.replayTableName!);
   }
   const deps = { config, keys, replayStore };
