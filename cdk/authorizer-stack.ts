@@ -125,6 +125,7 @@ export class AuthorizerStack extends Stack {
       resultsCacheTtl: Duration.seconds(s.resultsCacheTtlSeconds),
       httpApiResponse: s.httpApiResponse,
       restAuthorizerType: s.restAuthorizerType,
+      dpop: s.dpop,
       logLevel: s.logLevel,
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
@@ -192,6 +193,8 @@ export class AuthorizerStack extends Stack {
         authorizationType: apigw.AuthorizationType.CUSTOM,
       },
     });
+    // With DPoP, a 401 names the accepted schemes and proof algorithms (WWW-Authenticate).
+    this.authorizer.addGatewayResponses(this.restApi);
     const restIntegration = new apigw.LambdaIntegration(this.backend, { allowTestInvoke: false });
     for (const { method, path } of httpRoutes(routes)) {
       const resource = path === '/' ? this.restApi.root : this.restApi.root.resourceForPath(path);

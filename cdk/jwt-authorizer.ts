@@ -19,6 +19,7 @@ import { buildRouteTable } from '../lib/routes.js';
 import { MAX_CLOCK_SKEW_SECONDS, MAX_LIFETIME_LIMIT_SECONDS } from '../lib/config.js';
 import { checkHttpsUrl, checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid } from './prop-checks.js';
 import type { RoutePermission } from './routes.js';
+import { addDpopGatewayResponses, dpopEnvironment, proofAlwaysRequired, resolveDpop, type DpopProps, type ResolvedDpop } from './dpop-props.js';
 
 /** The repository root (this file lives in `cdk/`). */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -122,9 +123,19 @@ export interface JwtAuthorizerProps {
 
   /**
    * The REST API authorizer type: `TOKEN` (identity source: the Authorization header) or `REQUEST`.
-   * @default 'TOKEN'
+   * DPoP needs `REQUEST` (a TOKEN event carries no proof).
+   * @default - 'REQUEST' with DPoP, else 'TOKEN'
    */
   readonly restAuthorizerType?: 'TOKEN' | 'REQUEST';
+
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): DPOP_MODE, DPOP_ALGORITHMS, DPOP_PROOF_MAX_AGE_SECONDS,
+   * DPOP_ORIGINS. Proofs are single-use (recorded in the replay table, which is then always created);
+   * needs a REST `REQUEST` authorizer and result caching off. Call `addGatewayResponses(api)` so a REST
+   * 401 names the accepted schemes.
+   * @default - DPoP off
+   */
+  readonly dpop?: DpopProps;
 
   /**
    * Log level of the function (POWERTOOLS_LOG_LEVEL and the Lambda application log level).
@@ -232,6 +243,9 @@ export class JwtAuthorizer extends Construct {
   /** The result cache TTL both authorizers use. */
   public readonly resultsCacheTtl: Duration;
 
+  /** The DPoP settings in force, undefined when DPoP is off. */
+  public readonly dpop: ResolvedDpop | undefined;
+
   private readonly restType: 'TOKEN' | 'REQUEST';
   private restAuthorizerInstance: apigw.TokenAuthorizer | apigw.RequestAuthorizer | undefined;
 
@@ -241,7 +255,8 @@ export class JwtAuthorizer extends Construct {
     // ---- validation: every problem the function would reject at cold start fails the synth instead
     const replayProtection = props.replayProtection ?? 'single-use';
     const httpApiResponse = props.httpApiResponse ?? 'simple';
-    const restType = props.restAuthorizerType ?? 'TOKEN';
+    const dpopOn = props.dpop !== undefined && props.dpop.mode !== 'off';
+    const restType = props.restAuthorizerType ?? (dpopOn ? 'REQUEST' : 'TOKEN');
     const audienceClaim = props.audienceClaim ?? 'aud';
     const logLevel = props.logLevel ?? 'INFO';
     const algorithms = props.algorithms ?? (['RS256', 'ES256'] as const);
@@ -297,17 +312,19 @@ export class JwtAuthorizer extends Construct {
           `Set resultsCacheTtl to Duration.seconds(0) or replayProtection to 'off'.`,
       );
     }
+    const dpop = resolveDpop(props.dpop, { restAuthorizerType: props.restAuthorizerType, cacheSeconds });
     checkInteger('memorySize', memorySize, 128, 10_240);
     const timeoutSeconds = timeout.toSeconds();
     checkInteger('timeout (seconds)', timeoutSeconds, 1, MAX_TIMEOUT_SECONDS);
 
     this.restType = restType;
+    this.dpop = dpop;
     this.resultsCacheTtl = resultsCacheTtl;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const tracing = props.tracing ?? true;
 
-    // ---- replay table (single-use mode only)
-    if (replayProtection === 'single-use') {
+    // ---- replay table (single-use mode, and DPoP: proofs are single-use too)
+    if (replayProtection === 'single-use' || dpop) {
       this.table = new dynamodb.Table(this, 'ReplayTable', {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -341,7 +358,8 @@ export class JwtAuthorizer extends Construct {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'ReplayTablePutItemOnly',
-          actions: ['dynamodb:PutItem'],
+          // DPoP with single-use writes token and proof records in one transaction (TransactWriteItems).
+          actions: dpop && replayProtection === 'single-use' ? ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'] : ['dynamodb:PutItem'],
           resources: [this.table.tableArn],
         }),
       );
@@ -366,6 +384,7 @@ export class JwtAuthorizer extends Construct {
     if (props.jwksUri !== undefined) environment[ENV.jwksUri] = props.jwksUri;
     if (props.tokenTypes !== undefined) environment[ENV.tokenTypes] = props.tokenTypes.join(',');
     if (this.table) environment[ENV.replayTableName] = this.table.tableName;
+    if (dpop) Object.assign(environment, dpopEnvironment(dpop));
     checkWithFunctionConfig(environment);
 
     // ---- function
@@ -422,6 +441,8 @@ export class JwtAuthorizer extends Construct {
     // Simple responses answer for one route only: with caching on, the route must be part of the cache
     // key or an Allow for one route would be reused for another.
     if (cacheSeconds > 0 && simple) identitySource.push('$context.routeKey');
+    // A missing identity source is a 401 before the function runs: only when every request needs a proof.
+    if (proofAlwaysRequired(dpop)) identitySource.push('$request.header.DPoP');
     this.httpAuthorizer = new PayloadV2HttpLambdaAuthorizer('JwtHttpAuthorizer', this.function, {
       responseTypes: [simple ? HttpLambdaResponseType.SIMPLE : HttpLambdaResponseType.IAM],
       identitySource,
@@ -439,6 +460,15 @@ export class JwtAuthorizer extends Construct {
     return this.restAuthorizerInstance;
   }
 
+  /**
+   * Makes the REST API's 401 answers carry `WWW-Authenticate` naming the accepted schemes and DPoP
+   * algorithms (RFC 9449 §7.1). Does nothing when DPoP is off.
+   * @returns the gateway response, or undefined when DPoP is off
+   */
+  public addGatewayResponses(api: apigw.IRestApi): apigw.GatewayResponse | undefined {
+    return this.dpop ? addDpopGatewayResponses(this, api, this.dpop) : undefined;
+  }
+
   private createRestAuthorizer(): apigw.TokenAuthorizer | apigw.RequestAuthorizer {
     if (this.restType === 'TOKEN') {
       return new apigw.TokenAuthorizer(this, 'RestTokenAuthorizer', {
@@ -449,6 +479,7 @@ export class JwtAuthorizer extends Construct {
       });
     }
     const identitySources = [apigw.IdentitySource.header('Authorization')];
+    if (proofAlwaysRequired(this.dpop)) identitySources.push(apigw.IdentitySource.header('DPoP'));
     // A REQUEST authorizer's cache key is its identity sources: with caching on, add the route so an
     // answer for one route is not reused for another.
     if (this.resultsCacheTtl.toSeconds() > 0) {
