@@ -15,7 +15,9 @@ import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
 import { LOCAL_ROUTES } from './routes.js';
-import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, dataPaths } from './settings.js';
+import { AUDIENCE_BY_STAGE, DEMO_TOKEN, DPOP_STAGE, REPLAY_TABLE, dataPaths } from './settings.js';
+import { createDpopStageAuthorizer } from './dpop-stage.js';
+import { dpopWalkthrough } from './dpop-walkthrough.js';
 import { loadOrCreateKey } from './signing-key.js';
 import { acquireLock, removeState, writeState } from './state.js';
 
@@ -71,8 +73,10 @@ async function main(options: StartOptions): Promise<void> {
     const key = await loadOrCreateKey(paths.key);
     const issuer = await startIssuer(key, options.issuerPort);
     pieces.push(issuer);
-    const replay = options.replay === 'single-use' ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
-    if (replay) pieces.push(replay);
+    // The table serves single-use tokens (when on) and, always, the DPoP stage's single-use proofs.
+    const table = await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite);
+    pieces.push(table);
+    const replay = options.replay === 'single-use' ? table : undefined;
 
     applyLambdaEnv(localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, dynamoEndpoint: replay?.endpoint, replay: options.replay, routes: LOCAL_ROUTES }));
     const handler = await loadHandler();
@@ -80,7 +84,9 @@ async function main(options: StartOptions): Promise<void> {
     const demo = options.upstream ? undefined : await startDemoBackend();
     if (demo) pieces.push(demo);
     const upstream = options.upstream ?? new URL(demo!.url);
-    const gateway = await startGateway({ handler, mode: options.event, upstream, port: options.port, log: (line) => out(`[gateway] ${line}`) });
+    const dpopHandler = createDpopStageAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, routes: LOCAL_ROUTES, dynamoEndpoint: table.endpoint });
+    const stageAuthorizers = new Map([[DPOP_STAGE, dpopHandler]]);
+    const gateway = await startGateway({ handler, mode: options.event, upstream, port: options.port, log: (line) => out(`[gateway] ${line}`), stages: stageAuthorizers });
     pieces.push(gateway);
 
     writeState(options.dataDir, {
@@ -120,9 +126,11 @@ async function main(options: StartOptions): Promise<void> {
     if (replay) out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
     else out('    → the same again: 200 (replay protection is off)');
     out();
+    dpopWalkthrough({ table: table.endpoint }).forEach((line) => out(line));
+    out();
     out('More tokens: npm run -s token -- --sub alice --scope "orders:read orders:write" --stage prod');
     out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);
-    out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, pid: process.pid })}`);
+    out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, dpopStage: DPOP_STAGE, pid: process.pid })}`);
   } catch (err) {
     stopping = true;
     for (const piece of pieces.reverse()) await piece.close().catch(() => undefined);
