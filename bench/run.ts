@@ -13,6 +13,7 @@ import { runJwksFlood } from './jwks-flood.js';
 import { renderReport, targetLines } from './report.js';
 import { runSingleUse } from './single-use.js';
 import { runWarm } from './warm.js';
+import { dpopLines, runDpopBench } from './dpop.js';
 
 // Constructed clients and loggers read these; nothing may reach a real endpoint or the terminal.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
@@ -34,6 +35,7 @@ log(`bench: ${quick ? 'QUICK smoke run' : 'full run'} on Node ${process.version}
 // seconds, and rotating variants often spreads that drift evenly over them.
 const warmRounds = quick ? 3 : 25;
 const warm = await runWarm({ rounds: warmRounds, batchMs: quick ? 60 : 70 }, log);
+const dpop = await runDpopBench({ rounds: quick ? 3 : 25, opsPerRound: quick ? 200 : 1000 }, log);
 const breakdown = await runBreakdown({ rounds: quick ? 3 : 41, opsPerRound: quick ? 100 : 400 }, log);
 const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
 const coldStart = await runColdStart({ processes: quick ? 4 : 41, partProcesses: quick ? 2 : 11 }, log);
@@ -54,4 +56,5 @@ const report = {
 const file = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
 writeFileSync(file, renderReport(report));
 for (const t of targetLines(report)) log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured} (target ${t.target})`);
+for (const line of dpopLines(dpop)) log(`DPoP  ${line}`);
 log(`bench: wrote ${file} in ${report.durationSec.toFixed(0)} s`);
