@@ -11,6 +11,7 @@ import type { DpopAlgorithm, DpopConfig } from './dpop-config.js';
 import { htuMatches, type RequestTarget } from './htu.js';
 import { ALGS, has, keyFits, signatureValid, type AlgSpec } from './jws-algorithms.js';
 import { jwkThumbprint } from './jwk-thumbprint.js';
+import { HeaderCache } from './header-cache.js';
 
 /** What the request says a proof must match. */
 export interface ProofRequest {
@@ -47,13 +48,8 @@ interface CheckedHeader {
   readonly jkt: string;
 }
 
-/**
- * Proof headers that passed, by their exact base64url text, per DPoP config. A client signs every proof
- * with the same key, so its headers repeat byte for byte; the check (and the key import) is a pure
- * function of that text and the config. Only accepted headers are kept; the map is cleared when full.
- */
-const checkedHeaders = new WeakMap<DpopConfig, Map<string, CheckedHeader>>();
-const MAX_CHECKED_HEADERS = 256;
+/** Proof headers that passed: a client signs every proof with the same key, so its headers repeat. */
+const checkedHeaders = new HeaderCache<DpopConfig, CheckedHeader>(256);
 
 function malformed(err: unknown): never {
   if (err instanceof AuthError && err.code === 'TOKEN_MALFORMED') throw new AuthError('DPOP_PROOF_MALFORMED', `proof: ${err.message}`);
@@ -93,20 +89,13 @@ function checkHeader(header: Readonly<Record<string, unknown>>, config: DpopConf
 }
 
 function prepare(proof: string, config: DpopConfig) {
-  let cache = checkedHeaders.get(config);
-  if (!cache) checkedHeaders.set(config, (cache = new Map()));
   try {
     const parts = splitJws(proof);
-    const cached = cache.get(parts.header);
+    const cached = checkedHeaders.get(config, parts.header);
     const header = cached ? undefined : decodeJsonPart(parts.header, 'header');
     const payload = decodeJsonPart(parts.payload, 'payload');
     const signature = decodeSignature(parts.signature);
-    let checked = cached;
-    if (!checked) {
-      checked = Object.freeze(checkHeader(header!, config));
-      if (cache.size >= MAX_CHECKED_HEADERS) cache.clear();
-      cache.set(parts.header, checked);
-    }
+    const checked = cached ?? checkedHeaders.set(config, parts.header, Object.freeze(checkHeader(header!, config)));
     return { checked, payload, signature, input: signedBytes(parts) };
   } catch (err) {
     return malformed(err);

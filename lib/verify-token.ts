@@ -10,6 +10,7 @@ import { normalizeTyp } from './config.js';
 import { decodeJsonPart, decodeSignature, signedBytes, splitJws } from './decode-jwt.js';
 import type { KeySource } from './key-source.js';
 import { ALGS, has, keyFits, signatureValid } from './jws-algorithms.js';
+import { HeaderCache } from './header-cache.js';
 
 /** The claims the authorizer relies on, all verified. */
 export interface VerifiedToken {
@@ -128,34 +129,18 @@ interface CheckedHeader {
   readonly kid: string | undefined;
 }
 
-/**
- * Headers that passed `checkHeader`, by their exact base64url text, per config. An issuer's tokens share
- * a handful of headers, and the check is a pure function of that text and the config, so a repeat skips
- * decoding and checking it. Only accepted headers are kept, and the map is cleared when full, so a flood
- * of distinct headers costs what it costs without the cache.
- */
-const checkedHeaders = new WeakMap<AuthorizerConfig, Map<string, CheckedHeader>>();
-const MAX_CHECKED_HEADERS = 64;
+/** Headers that passed `checkHeader` (an issuer's tokens share a handful). */
+const checkedHeaders = new HeaderCache<AuthorizerConfig, CheckedHeader>(64);
 
 /** Decodes the token and checks its header (synchronous; the keys come next). */
 export function prepareToken(token: string, config: AuthorizerConfig): PreparedToken {
   const parts = splitJws(token);
-  let cache = checkedHeaders.get(config);
-  if (!cache) {
-    cache = new Map();
-    checkedHeaders.set(config, cache);
-  }
-  const cached = cache.get(parts.header);
+  const cached = checkedHeaders.get(config, parts.header);
   // Decoding order, and so which error a doubly bad token gets, is the same with or without the cache.
   const header = cached ? undefined : decodeJsonPart(parts.header, 'header');
   const payload = decodeJsonPart(parts.payload, 'payload');
   const signature = decodeSignature(parts.signature);
-  let checked = cached;
-  if (!checked) {
-    checked = Object.freeze(checkHeader(header!, config));
-    if (cache.size >= MAX_CHECKED_HEADERS) cache.clear();
-    cache.set(parts.header, checked);
-  }
+  const checked = cached ?? checkedHeaders.set(config, parts.header, Object.freeze(checkHeader(header!, config)));
   return { payload, signingInput: signedBytes(parts), signature, alg: checked.alg, kid: checked.kid };
 }
 

@@ -5,13 +5,14 @@
  * decision-log.ts): the key's thumbprint and the token type, never the proof. Output is read where it
  * goes: process.stdout and process.stderr, with the default decision log, as in Lambda.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../functions/authorizer/create-authorizer.js';
 import { MemoryReplayStore } from '../../lib/replay-store.js';
 import { claims, lambdaContext, testEnv } from '../helpers/fixtures.js';
 import { generateKey } from '../helpers/keys.js';
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js';
 import { forgeProof, restDpopEvent, restUri, thumbprintOf } from '../helpers/dpop.js';
+import { captureStdio } from '../helpers/captured-stdio.js';
 import { classify, forge } from './support.js';
 
 const issuerKey = generateKey('ES256', 'issuer-key');
@@ -25,17 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => jwks.close());
 
-let written: string[] = [];
-beforeEach(() => {
-  written = [];
-  const grab = (chunk: unknown) => {
-    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(grab as typeof process.stdout.write);
-  vi.spyOn(process.stderr, 'write').mockImplementation(grab as typeof process.stderr.write);
-});
-afterEach(() => vi.restoreAllMocks());
+const written = captureStdio();
 
 describe('DPoP never reaches a log line', () => {
   it.each([
@@ -57,7 +48,7 @@ describe('DPoP never reaches a log line', () => {
     } else {
       expect(first.outcome).toBe(expected);
     }
-    const text = written.join('');
+    const text = written();
     expect(text).toContain('authorizer decision');
     const [ph, pp, ps] = proof.split('.') as [string, string, string];
     const [, tp, ts] = token.split('.') as [string, string, string];
