@@ -19,6 +19,7 @@ import { renderReplayLoad, runReplayLoad } from './replay-load.js';
 import { runRevocation } from './revocation.js';
 import { runSingleUse } from './single-use.js';
 import { runWarm } from './warm.js';
+import { dpopLines, runDpopBench } from './dpop.js';
 
 // Constructed clients and loggers read these; nothing may reach a real endpoint or the terminal.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
@@ -40,6 +41,7 @@ log(`bench: ${quick ? 'QUICK smoke run' : 'full run'} on Node ${process.version}
 // seconds, and rotating variants often spreads that drift evenly over them.
 const warmRounds = quick ? 3 : 25;
 const warm = await runWarm({ rounds: warmRounds, batchMs: quick ? 60 : 70 }, log);
+const dpop = await runDpopBench({ rounds: quick ? 3 : 25, opsPerRound: quick ? 200 : 1000 }, log);
 const breakdown = await runBreakdown({ rounds: quick ? 3 : 41, opsPerRound: quick ? 100 : 400 }, log);
 const singleUse = await runSingleUse({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
 const revocation = await runRevocation({ rounds: quick ? 3 : 9, opsPerRound: quick ? 60 : 200 }, log);
@@ -68,5 +70,6 @@ const { file, committed } = resultsFile(dirname(fileURLToPath(import.meta.url)),
 mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, renderReport(report) + renderReplayLoad(replayLoad));
 for (const t of targetLines(report)) log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured} (target ${t.target})`);
+for (const line of dpopLines(dpop)) log(`DPoP  ${line}`);
 log(`${replayLoad.pass ? 'PASS' : 'FAIL'}  replay load: ${replayLoad.firstAllowed}/${replayLoad.tokens} first uses allowed, ${replayLoad.replayRefused}/${replayLoad.tokens} replays refused`);
 log(`bench: wrote ${file} in ${report.durationSec.toFixed(0)} s${committed ? '' : ' (git-ignored; npm run bench -- --update-results rewrites the committed bench/RESULTS.md)'}`);

@@ -131,6 +131,7 @@ export class AuthorizerStack extends Stack {
       resultsCacheTtl: Duration.seconds(s.resultsCacheTtlSeconds),
       httpApiResponse: s.httpApiResponse,
       restAuthorizerType: s.restAuthorizerType,
+      dpop: s.dpop,
       logLevel: s.logLevel,
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
@@ -203,6 +204,8 @@ export class AuthorizerStack extends Stack {
       defaultCorsPreflightOptions: s.cors ? restCors(s.cors) : undefined,
     });
     if (s.cors) addCorsGatewayResponses(this.restApi, s.cors.allowOrigins);
+    // With DPoP, a 401 names the accepted schemes and proof algorithms (WWW-Authenticate).
+    this.authorizer.addGatewayResponses(this.restApi);
     const restIntegration = new apigw.LambdaIntegration(this.backend, { allowTestInvoke: false });
     for (const { method, path } of httpRoutes(routes)) {
       const resource = path === '/' ? this.restApi.root : this.restApi.root.resourceForPath(path);

@@ -24,6 +24,7 @@ import { authorizerTarget, checkProvisionedConcurrency } from './provisioned-con
 import { replayTableActions, replayTableNeeds } from './replay-table-actions.js';
 import { warnAboutCache } from './revocation.js';
 import { openApiRoutes, type OpenApiRouteSource } from './openapi-routes.js';
+import { addDpopGatewayResponses, dpopEnvironment, proofAlwaysRequired, resolveDpop, type DpopProps, type ResolvedDpop } from './dpop-props.js';
 
 /** The repository root (this file lives in `cdk/`). */
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -174,9 +175,19 @@ export interface JwtAuthorizerProps {
 
   /**
    * The REST API authorizer type: `TOKEN` (identity source: the Authorization header) or `REQUEST`.
-   * @default 'TOKEN'
+   * DPoP needs `REQUEST` (a TOKEN event carries no proof).
+   * @default - 'REQUEST' with DPoP, else 'TOKEN'
    */
   readonly restAuthorizerType?: 'TOKEN' | 'REQUEST';
+
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): DPOP_MODE, DPOP_ALGORITHMS, DPOP_PROOF_MAX_AGE_SECONDS,
+   * DPOP_ORIGINS. Proofs are single-use (recorded in the replay table, which is then always created);
+   * needs a REST `REQUEST` authorizer and result caching off. Call `addGatewayResponses(api)` so a REST
+   * 401 names the accepted schemes.
+   * @default - DPoP off
+   */
+  readonly dpop?: DpopProps;
 
   /**
    * Log level of the function (POWERTOOLS_LOG_LEVEL and the Lambda application log level).
@@ -299,6 +310,9 @@ export class JwtAuthorizer extends Construct {
   /** What API Gateway invokes: the alias when there is one, else the function. Export its ARN for APIs defined elsewhere. */
   public readonly invokeTarget: lambda.IFunction;
 
+  /** The DPoP settings in force, undefined when DPoP is off. */
+  public readonly dpop: ResolvedDpop | undefined;
+
   private readonly restType: 'TOKEN' | 'REQUEST';
   private restAuthorizerInstance: apigw.TokenAuthorizer | apigw.RequestAuthorizer | undefined;
 
@@ -309,7 +323,8 @@ export class JwtAuthorizer extends Construct {
     const replayProtection = props.replayProtection ?? 'single-use';
     const revocation = props.revocation ?? false;
     const httpApiResponse = props.httpApiResponse ?? 'simple';
-    const restType = props.restAuthorizerType ?? 'TOKEN';
+    const dpopOn = props.dpop !== undefined && props.dpop.mode !== 'off';
+    const restType = props.restAuthorizerType ?? (dpopOn ? 'REQUEST' : 'TOKEN');
     const audienceClaim = props.audienceClaim ?? 'aud';
     const logLevel = props.logLevel ?? 'INFO';
     const algorithms = props.algorithms ?? (['RS256', 'ES256'] as const);
@@ -375,18 +390,20 @@ export class JwtAuthorizer extends Construct {
           `Set resultsCacheTtl to Duration.seconds(0) or replayProtection to 'off'.`,
       );
     }
+    const dpop = resolveDpop(props.dpop, { restAuthorizerType: props.restAuthorizerType, cacheSeconds });
     checkInteger('memorySize', memorySize, 128, 10_240);
     const provisioned = checkProvisionedConcurrency(props.provisionedConcurrency);
     const timeoutSeconds = timeout.toSeconds();
     checkInteger('timeout (seconds)', timeoutSeconds, 1, MAX_TIMEOUT_SECONDS);
 
     this.restType = restType;
+    this.dpop = dpop;
     this.resultsCacheTtl = resultsCacheTtl;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const tracing = props.tracing ?? true;
 
-    // ---- replay table (single-use mode or revocation)
-    if (replayProtection === 'single-use' || revocation) {
+    // ---- replay table (single-use mode, DPoP proofs, revocation records)
+    if (replayProtection === 'single-use' || revocation || dpop) {
       this.table = new dynamodb.Table(this, 'ReplayTable', {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -420,7 +437,7 @@ export class JwtAuthorizer extends Construct {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'ReplayTableOnly',
-          actions: replayTableActions(replayTableNeeds({ singleUse: replayProtection === 'single-use', dpop: 'off', revocation })),
+          actions: replayTableActions(replayTableNeeds({ singleUse: replayProtection === 'single-use', dpop: dpop ? dpop.mode : 'off', revocation })),
           resources: [this.table.tableArn],
         }),
       );
@@ -447,6 +464,7 @@ export class JwtAuthorizer extends Construct {
     if (props.tokenTypes !== undefined) environment[ENV.tokenTypes] = props.tokenTypes.join(',');
     if (this.table) environment[ENV.replayTableName] = this.table.tableName;
     if (revocation) environment[ENV.revocation] = 'on';
+    if (dpop) Object.assign(environment, dpopEnvironment(dpop));
     checkWithFunctionConfig(environment);
 
     // ---- function
@@ -503,6 +521,8 @@ export class JwtAuthorizer extends Construct {
     const simple = httpApiResponse === 'simple';
     // Simple responses answer for one request only: with caching on, the key holds stage, method and path.
     const identitySource = httpApiIdentitySources(cacheSeconds, simple);
+    // A missing identity source is a 401 before the function runs: only when every request needs a proof.
+    if (proofAlwaysRequired(dpop)) identitySource.push('$request.header.DPoP');
     this.httpAuthorizer = new PayloadV2HttpLambdaAuthorizer('JwtHttpAuthorizer', this.invokeTarget, {
       responseTypes: [simple ? HttpLambdaResponseType.SIMPLE : HttpLambdaResponseType.IAM],
       identitySource,
@@ -520,6 +540,15 @@ export class JwtAuthorizer extends Construct {
     return this.restAuthorizerInstance;
   }
 
+  /**
+   * Makes the REST API's 401 answers carry `WWW-Authenticate` naming the accepted schemes and DPoP
+   * algorithms (RFC 9449 §7.1). Does nothing when DPoP is off.
+   * @returns the gateway response, or undefined when DPoP is off
+   */
+  public addGatewayResponses(api: apigw.IRestApi): apigw.GatewayResponse | undefined {
+    return this.dpop ? addDpopGatewayResponses(this, api, this.dpop) : undefined;
+  }
+
   private createRestAuthorizer(): apigw.TokenAuthorizer | apigw.RequestAuthorizer {
     if (this.restType === 'TOKEN') {
       return new apigw.TokenAuthorizer(this, 'RestTokenAuthorizer', {
@@ -534,6 +563,7 @@ export class JwtAuthorizer extends Construct {
       apigw.IdentitySource.header('Authorization'),
       ...restRequestContextSources(this.resultsCacheTtl.toSeconds()).map((name) => apigw.IdentitySource.context(name)),
     ];
+    if (proofAlwaysRequired(this.dpop)) identitySources.push(apigw.IdentitySource.header('DPoP'));
     return new apigw.RequestAuthorizer(this, 'RestRequestAuthorizer', {
       authorizerName: 'JwtRequestAuthorizer',
       handler: this.invokeTarget,

@@ -7,6 +7,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Algorithm } from '../lib/env-names.js';
+import type { DpopProps } from './dpop-props.js';
 
 /** The stages this app knows. */
 export const STAGE_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -60,6 +61,8 @@ export interface StageSettings {
   readonly httpApiResponse: 'simple' | 'iam';
   /** The REST API authorizer type. */
   readonly restAuthorizerType: 'TOKEN' | 'REQUEST';
+  /** DPoP (sender-constrained tokens); needs a REST `REQUEST` authorizer. Absent: DPoP off. */
+  readonly dpop?: DpopProps;
   /** Removal policy of the replay table and the log groups. */
   readonly removalPolicy: RemovalPolicy;
   /** Retention of every log group of the stack. */
@@ -107,6 +110,9 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = Object.freeze(
   staging: {
     ...COMMON,
     stageName: 'staging',
+    // The demo's DPoP-protected APIs: DPoP-bound and plain tokens both accepted, every proof single-use.
+    dpop: { mode: 'allowed' },
+    restAuthorizerType: 'REQUEST',
     audience: 'api-staging',
     maxTokenLifetimeSeconds: 3_600,
     logLevel: 'INFO',

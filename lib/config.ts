@@ -14,6 +14,7 @@ import { buildIssuers, parseTrustedIssuers, type TrustedIssuerEntry, type Truste
 import { claimRules, requiredClaimsSchema, type ClaimRule } from './required-claims.js';
 
 export type { IssuerConfig } from './issuers-config.js';
+import { dpopAlgorithms, dpopMode, dpopOrigins, dpopProofMaxAge, type DpopConfig } from './dpop-config.js';
 
 /** The validated, frozen configuration. */
 export interface AuthorizerConfig extends TrustedIssuers {
@@ -23,11 +24,13 @@ export interface AuthorizerConfig extends TrustedIssuers {
   readonly maxTokenLifetimeSeconds: number;
   readonly routes: RouteTable;
   readonly replayProtection: 'single-use' | 'off';
-  /** Set whenever a feature uses the table (single-use replay protection, revocation). */
+  /** Set whenever a feature uses the table (single-use replay protection, DPoP proofs, revocation). */
   readonly replayTableName: string | undefined;
   /** Whether tokens are checked against the table's revocation records (design §10). */
   readonly revocation: 'off' | 'on';
   readonly httpApiResponse: 'simple' | 'iam';
+  /** Sender-constrained tokens (design §8). */
+  readonly dpop: DpopConfig;
 }
 
 /** Upper bound of CLOCK_SKEW_SECONDS. */
@@ -142,6 +145,10 @@ const PARSERS = {
   [ENV.trustedIssuers]: trustedIssuers,
   [ENV.requiredClaims]: requiredClaims,
   [ENV.revocation]: oneOf(['off', 'on'], 'off'),
+  [ENV.dpopMode]: dpopMode,
+  [ENV.dpopAlgorithms]: dpopAlgorithms,
+  [ENV.dpopProofMaxAgeSeconds]: dpopProofMaxAge,
+  [ENV.dpopOrigins]: dpopOrigins,
 } as const;
 
 type Parsed = { -readonly [K in keyof typeof PARSERS]: ReturnType<(typeof PARSERS)[K]> };
@@ -189,8 +196,15 @@ const schema = z.pipe(
     const replayProtection = v[ENV.replayProtection];
     const table = v[ENV.replayTableName]?.trim();
     const revocation = v[ENV.revocation];
-    const needsTable = replayProtection === 'single-use' || revocation === 'on';
+    const dpop: DpopConfig = Object.freeze({
+      mode: v[ENV.dpopMode],
+      algorithms: v[ENV.dpopAlgorithms],
+      proofMaxAgeSeconds: v[ENV.dpopProofMaxAgeSeconds],
+      origins: v[ENV.dpopOrigins],
+    });
+    const needsTable = replayProtection === 'single-use' || revocation === 'on' || dpop.mode !== 'off';
     if (replayProtection === 'single-use' && !table) issue(ENV.replayTableName, 'is required when REPLAY_PROTECTION is single-use');
+    else if (!table && dpop.mode !== 'off') issue(ENV.replayTableName, 'is required when DPOP_MODE is not off (proofs are single-use)');
     else if (revocation === 'on' && !table) issue(ENV.replayTableName, 'is required when REVOCATION is on');
     else if (table && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) issue(ENV.replayTableName, 'is not a valid DynamoDB table name');
     if (!trusted) return z.NEVER;
@@ -204,6 +218,7 @@ const schema = z.pipe(
       replayTableName: needsTable ? table : undefined,
       httpApiResponse: v[ENV.httpApiResponse],
       revocation,
+      dpop,
     });
   }),
 );

@@ -5,11 +5,12 @@
  */
 import { AuthError, toAuthError } from './errors.js';
 import type { AuthorizerConfig } from './config.js';
-import { eventKind, extractRequest, extractToken, type AuthRequest } from './extract-request.js';
+import { checkBinding, checkScheme, type DpopBinding } from './dpop-binding.js';
+import { eventKind, extractRequest, extractTokenCredentials, type AuthRequest, type TokenScheme } from './extract-request.js';
 import type { CallLimits } from './deadline.js';
 import type { IssuerKeys } from './issuer-keys.js';
 import type { KeyLookup } from './key-source.js';
-import { recordExpiry, replayKey, type ReplayStore, type UseRecord } from './replay-store.js';
+import { recordExpiry, replayKey, type ReplayStore, type StoreVerdict, type UseRecord } from './replay-store.js';
 import { revocationQuery } from './revocation.js';
 import { MAX_PATH_LENGTH, splitPath, templateMatches, type Route } from './routes.js';
 import { translateScopes } from './scope-map.js';
@@ -31,6 +32,10 @@ export interface Decision {
   readonly replayKey: string | undefined;
   /** True when the key came from a JWKS whose refresh failed (stale-if-error, §3.3). */
   readonly jwksStale?: boolean | undefined;
+  /** The scheme the token came with, once read. */
+  readonly tokenType?: TokenScheme | undefined;
+  /** The proof key's thumbprint, once a DPoP proof passed. */
+  readonly jkt?: string | undefined;
 }
 
 /** What a decision depends on, built once per cold start. */
@@ -38,7 +43,7 @@ export interface DecideDeps {
   readonly config: AuthorizerConfig;
   /** Each issuer's own key source. */
   readonly keys: IssuerKeys;
-  /** Required when `config.replayProtection` is `single-use` or `config.revocation` is `on`. */
+  /** Required when single-use, DPoP or revocation needs the table. */
   readonly replayStore: ReplayStore | undefined;
 }
 
@@ -67,11 +72,16 @@ export async function decide(event: unknown, deps: DecideDeps, now: number, limi
   let route: Route | undefined;
   let key: string | undefined;
   let kid: string | undefined;
+  let tokenType: TokenScheme | undefined;
+  let binding: DpopBinding | undefined;
   let error: AuthError | undefined;
   const lookup: KeyLookup = { deadline: limits.deadline };
   try {
     const kind = eventKind(event);
-    const raw = extractToken(event, kind);
+    const credentials = extractTokenCredentials(event, kind);
+    tokenType = credentials.scheme;
+    checkScheme(credentials, config.dpop);
+    const raw = credentials.token;
     request = extractRequest(event, kind);
     if (!request.stageConsistent) throw new AuthError('STAGE_MISMATCH', 'requestContext.stage disagrees with the ARN');
     if (!config.stages.has(request.arn.stage)) throw new AuthError('STAGE_NOT_CONFIGURED', 'no issuer has an audience for this stage');
@@ -84,6 +94,7 @@ export async function decide(event: unknown, deps: DecideDeps, now: number, limi
     const audiences = issuer.audienceByStage.get(request.arn.stage);
     token = verifyPrepared(prepared, Array.isArray(candidates) ? candidates : await candidates, { audiences, now }, config);
     key = replayKey(token.iss, token.jti);
+    binding = checkBinding(event, request, credentials, token, config, now);
     scopes = translateScopes(readScopes(token.payload, issuer.scopeClaims), issuer.scopeMap);
     if (request.arn.path.length > MAX_PATH_LENGTH) throw new AuthError('ROUTE_NOT_FOUND', `path is longer than ${MAX_PATH_LENGTH} characters`);
     route = governingRoute(config, request);
@@ -94,15 +105,24 @@ export async function decide(event: unknown, deps: DecideDeps, now: number, limi
     if (config.replayProtection === 'single-use') {
       records.push({ kind: 'token', key, expiresAt: recordExpiry(token.exp, config.clockSkewSeconds, now, config.maxTokenLifetimeSeconds) });
     }
+    if (binding) records.push(binding.record);
     const revocation = config.revocation === 'on' ? revocationQuery(token) : undefined;
     if (records.length > 0 || revocation) {
       if (!deps.replayStore) throw new AuthError('INTERNAL', 'the configuration needs the replay table but there is no store');
-      const verdict = await deps.replayStore.commit({ records, revocation }, now, limits);
-      if (verdict === 'revoked') throw new AuthError('TOKEN_REVOKED', 'a revocation record refuses this token');
-      if (verdict !== 'ok') throw new AuthError('TOKEN_REPLAYED', 'token was used before');
+      // Token and proof records and the revocation checks in one round trip, all or nothing.
+      refuseUnless(await deps.replayStore.commit({ records, revocation }, now, limits));
     }
   } catch (err) {
     error = toAuthError(err);
   }
-  return { allowed: error === undefined, error, request, token, scopes, route, kid, replayKey: key, jwksStale: lookup.stale };
+  return { allowed: error === undefined, error, request, token, scopes, route, kid, replayKey: key, tokenType, jkt: binding?.jkt, jwksStale: lookup.stale };
+}
+
+/** Throws the 401 a store verdict other than `ok` means; a verdict this plan cannot yield is internal. */
+function refuseUnless(verdict: StoreVerdict): void {
+  if (verdict === 'ok') return;
+  if (verdict === 'token-replayed') throw new AuthError('TOKEN_REPLAYED', 'token was used before');
+  if (verdict === 'proof-replayed') throw new AuthError('DPOP_PROOF_REPLAYED', 'DPoP proof was used before');
+  if (verdict === 'revoked') throw new AuthError('TOKEN_REVOKED', 'a revocation record refuses this token');
+  throw new AuthError('INTERNAL', `unexpected store verdict ${String(verdict)}`);
 }

@@ -7,7 +7,6 @@ export const ERROR_CODES = {
   TOKEN_MALFORMED: 'unauthorized',
   TOKEN_AMBIGUOUS: 'unauthorized',
   TOKEN_TOO_LARGE: 'unauthorized',
-  HEADER_INVALID: 'unauthorized',
   ALG_NOT_ALLOWED: 'unauthorized',
   TYP_NOT_ALLOWED: 'unauthorized',
   CRIT_UNSUPPORTED: 'unauthorized',

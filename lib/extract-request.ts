@@ -24,7 +24,16 @@ export interface AuthRequest {
 /** Largest accepted authorization value (design §3.1). */
 export const MAX_TOKEN_BYTES = 8192;
 // One pass over the value: the scheme (case-insensitive), one space, then three base64url segments.
-const BEARER_JWS_RE = /^bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
+const CREDENTIALS_RE = /^(bearer|dpop) ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
+
+/** The authorization scheme a token came with. */
+export type TokenScheme = 'Bearer' | 'DPoP';
+
+/** The access token and the scheme it was presented with. */
+export interface Credentials {
+  readonly scheme: TokenScheme;
+  readonly token: string;
+}
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -71,16 +80,35 @@ function authorizationValue(event: Obj, kind: EventKind): string {
   return value;
 }
 
+/** Extracts the scheme and compact JWS from `Bearer <jwt>` or `DPoP <jwt>`; throws 401 codes for anything else. */
+export function extractCredentials(value: string): Credentials {
+  if (value.length > MAX_TOKEN_BYTES) throw new AuthError('TOKEN_TOO_LARGE', 'authorization value exceeds 8 KiB');
+  const m = CREDENTIALS_RE.exec(value);
+  if (!m) throw new AuthError('TOKEN_MALFORMED', 'authorization is not "Bearer <compact JWS>" or "DPoP <compact JWS>"');
+  return { scheme: m[1]!.length === 6 ? 'Bearer' : 'DPoP', token: m[2]! };
+}
+
 /** Extracts the compact JWS from `Bearer <jwt>`; throws 401 codes for anything else (design §3.1). */
 export function extractBearer(value: string): string {
-  if (value.length > MAX_TOKEN_BYTES) throw new AuthError('TOKEN_TOO_LARGE', 'authorization value exceeds 8 KiB');
-  const m = BEARER_JWS_RE.exec(value);
-  if (!m) throw new AuthError('TOKEN_MALFORMED', 'authorization is not "Bearer <compact JWS>"');
-  return m[1]!;
+  const credentials = extractCredentials(value);
+  if (credentials.scheme !== 'Bearer') throw new AuthError('TOKEN_MALFORMED', 'authorization is not "Bearer <compact JWS>"');
+  return credentials.token;
 }
 
 /**
- * The bearer token of an event (step 1 of the decision).
+ * The token and its scheme (step 1 of the decision). A REST TOKEN event carries no other header, so
+ * it cannot carry a DPoP proof: the DPoP scheme there is refused.
+ * @param kind `eventKind(event)`, when the caller already has it
+ */
+export function extractTokenCredentials(event: unknown, kind: EventKind | undefined = eventKind(event)): Credentials {
+  if (!kind) throw new AuthError('TOKEN_MISSING', 'not an authorizer event');
+  const credentials = extractCredentials(authorizationValue(event as Obj, kind));
+  if (kind === 'rest-token' && credentials.scheme === 'DPoP') throw new AuthError('SCHEME_NOT_ALLOWED', 'a TOKEN authorizer cannot receive a DPoP proof');
+  return credentials;
+}
+
+/**
+ * The bearer token of an event.
  * @param kind `eventKind(event)`, when the caller already has it
  */
 export function extractToken(event: unknown, kind: EventKind | undefined = eventKind(event)): string {
@@ -88,6 +116,26 @@ export function extractToken(event: unknown, kind: EventKind | undefined = event
   if (!kind) throw new AuthError('EVENT_INVALID', 'not an authorizer event');
   return extractBearer(authorizationValue(event as Obj, kind));
 }
+
+/**
+ * The one value of the `DPoP` header (design §8): missing, repeated (REST `headers` and
+ * `multiValueHeaders`, HTTP API comma-joined) or not a compact JWS of at most 8 KiB → 401 codes.
+ */
+export function extractDpopProof(event: unknown, kind: EventKind): string {
+  if (kind === 'rest-token' || !isObj(event)) throw new AuthError('DPOP_PROOF_MISSING', 'this event cannot carry a DPoP header');
+  const values = headerValues(event, 'dpop');
+  if (values.length === 0) throw new AuthError('DPOP_PROOF_MISSING', 'no DPoP header');
+  if (values.length > 1) throw new AuthError('DPOP_PROOF_AMBIGUOUS', 'DPoP header given more than once');
+  const value = values[0];
+  if (typeof value !== 'string' || value.length === 0) throw new AuthError('DPOP_PROOF_MISSING', 'DPoP header is empty');
+  if (value.length > MAX_TOKEN_BYTES) throw new AuthError('DPOP_PROOF_TOO_LARGE', 'DPoP header exceeds 8 KiB');
+  // HTTP APIs join repeated headers with a comma; a compact JWS never contains one.
+  if (value.includes(',')) throw new AuthError('DPOP_PROOF_AMBIGUOUS', 'DPoP header given more than once');
+  if (!JWS_RE.test(value)) throw new AuthError('DPOP_PROOF_MALFORMED', 'DPoP header is not a compact JWS');
+  return value;
+}
+
+const JWS_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;

@@ -60,6 +60,8 @@ export function respond(decision: Decision, config: AuthorizerConfig, policies: 
 
   if (!token || !scopes) throw new Error(INTERNAL);
   const context: AuthorizerContext = { sub: token.sub, scope: scopeString(scopes), jti: token.jti, stage: arn.stage, exp: token.exp };
+  context['tokenType'] = decision.tokenType ?? 'Bearer';
+  if (decision.jkt !== undefined) context['jkt'] = decision.jkt;
   if (simple) return { isAuthorized: true, context };
   if (config.replayProtection === 'off') {
     const { routes, document } = policies.document(arn.prefix, scopes);

@@ -2,7 +2,7 @@
  * Verifies a compact JWS and its claims (design §3.3). Signatures are checked with node:crypto and the
  * `KeyObject`s of the key source: synchronous and several times faster than WebCrypto on the warm path.
  */
-import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { AuthError } from './errors.js';
 import type { Algorithm } from './env-names.js';
 import type { AuthorizerConfig, IssuerConfig } from './config.js';
@@ -10,6 +10,8 @@ import { normalizeTyp } from './config-fields.js';
 import { decodeJsonPart, decodeSignature, signedBytes, splitJws } from './decode-jwt.js';
 import type { KeyLookup, KeySource } from './key-source.js';
 import { checkRequiredClaims } from './required-claims.js';
+import { ALGS, has, keyFits, signatureValid } from './jws-algorithms.js';
+import { HeaderCache } from './header-cache.js';
 
 /** The claims the authorizer relies on, all verified. */
 export interface VerifiedToken {
@@ -37,58 +39,10 @@ export interface VerifyInput {
   readonly now: number;
 }
 
-interface AlgSpec {
-  readonly hash: string | null;
-  readonly keyType: 'rsa' | 'ec' | 'ed25519';
-  readonly pss?: boolean;
-  /** Exact IEEE P1363 signature length for ECDSA. */
-  readonly sigLength?: number;
-  readonly curve?: string;
-}
-
-const ALGS: Record<Algorithm, AlgSpec> = {
-  RS256: { hash: 'sha256', keyType: 'rsa' },
-  RS384: { hash: 'sha384', keyType: 'rsa' },
-  RS512: { hash: 'sha512', keyType: 'rsa' },
-  PS256: { hash: 'sha256', keyType: 'rsa', pss: true },
-  PS384: { hash: 'sha384', keyType: 'rsa', pss: true },
-  PS512: { hash: 'sha512', keyType: 'rsa', pss: true },
-  ES256: { hash: 'sha256', keyType: 'ec', sigLength: 64, curve: 'prime256v1' },
-  ES384: { hash: 'sha384', keyType: 'ec', sigLength: 96, curve: 'secp384r1' },
-  ES512: { hash: 'sha512', keyType: 'ec', sigLength: 132, curve: 'secp521r1' },
-  EdDSA: { hash: null, keyType: 'ed25519' },
-};
-
 const MAX_KID_LENGTH = 256;
 // `sub` becomes the principalId and a log field, so it is bounded; `jti` is only ever hashed, and the
 // 8 KiB token limit bounds it.
 const MAX_SUB_LENGTH = 1024;
-
-/** Whether the key can verify `alg`: the right type and curve, and RSA keys of at least 2048 bits. */
-function keyFits(key: KeyObject, spec: AlgSpec): boolean {
-  const type = key.asymmetricKeyType;
-  const details = key.asymmetricKeyDetails ?? {};
-  if (spec.keyType === 'rsa') return (type === 'rsa' || (spec.pss === true && type === 'rsa-pss')) && (details.modulusLength ?? 0) >= 2048;
-  if (spec.keyType === 'ec') return type === 'ec' && details.namedCurve === spec.curve;
-  return type === 'ed25519';
-}
-
-function signatureValid(spec: AlgSpec, key: KeyObject, input: Buffer, signature: Buffer): boolean {
-  if (spec.sigLength !== undefined && signature.length !== spec.sigLength) return false;
-  try {
-    if (spec.keyType === 'ec') return cryptoVerify(spec.hash, input, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    if (spec.pss) {
-      return cryptoVerify(spec.hash, input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
-    }
-    return cryptoVerify(spec.hash, input, key, signature);
-  } catch {
-    return false;
-  }
-}
-
-function has(o: Readonly<Record<string, unknown>>, name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, name);
-}
 
 function checkHeader(header: Readonly<Record<string, unknown>>, issuer: IssuerConfig): { alg: Algorithm; kid: string | undefined } {
   const alg = header['alg'];
@@ -187,14 +141,10 @@ interface CheckedHeader {
 }
 
 /**
- * Headers that passed `checkHeader`, by their exact base64url text, per issuer (the check depends on the
- * issuer's algorithms and types). An issuer's tokens share a handful of headers, and the check is a pure
- * function of that text and the issuer's settings, so a repeat skips decoding and checking it. Only
- * accepted headers are kept, and the map is cleared when full, so a flood of distinct headers costs
- * what it costs without the cache.
+ * Headers that passed `checkHeader`, per issuer (the check depends on the issuer's algorithms and types):
+ * an issuer's tokens share a handful of headers.
  */
-const checkedHeaders = new WeakMap<IssuerConfig, Map<string, CheckedHeader>>();
-const MAX_CHECKED_HEADERS = 64;
+const checkedHeaders = new HeaderCache<IssuerConfig, CheckedHeader>(64);
 
 /**
  * The issuer entry named by the payload's unverified `iss`, compared exactly. It only chooses whose keys
@@ -212,21 +162,11 @@ export function prepareToken(token: string, config: AuthorizerConfig): PreparedT
   const parts = splitJws(token);
   const payload = decodeJsonPart(parts.payload, 'payload');
   const issuer = selectIssuer(config, payload);
-  let cache = checkedHeaders.get(issuer);
-  if (!cache) {
-    cache = new Map();
-    checkedHeaders.set(issuer, cache);
-  }
-  const cached = cache.get(parts.header);
+  const cached = checkedHeaders.get(issuer, parts.header);
   // Decoding order, and so which error a doubly bad token gets, is the same with or without the cache.
   const header = cached ? undefined : decodeJsonPart(parts.header, 'header');
   const signature = decodeSignature(parts.signature);
-  let checked = cached;
-  if (!checked) {
-    checked = Object.freeze(checkHeader(header!, issuer));
-    if (cache.size >= MAX_CHECKED_HEADERS) cache.clear();
-    cache.set(parts.header, checked);
-  }
+  const checked = cached ?? checkedHeaders.set(issuer, parts.header, Object.freeze(checkHeader(header!, issuer)));
   return { issuer, payload, signingInput: signedBytes(parts), signature, alg: checked.alg, kid: checked.kid };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The built-in upstream: answers every request with JSON echoing what reached it — method, path, query,
- * the authorizer context from `x-authorizer-context`, the headers (Authorization redacted) and the body.
+ * the authorizer context from `x-authorizer-context`, the headers (Authorization and DPoP redacted) and the body.
  */
 import { createServer } from 'node:http';
 import { closeServer, listen, type Running } from './listen.js';
@@ -20,6 +20,7 @@ export async function startDemoBackend(port = 0): Promise<Running> {
       const url = new URL(req.url ?? '/', `http://${HOST}`);
       const headers = { ...req.headers };
       if (headers.authorization) headers.authorization = `${headers.authorization.split(' ')[0]} …(redacted)`;
+      if (headers['dpop']) headers['dpop'] = '…(redacted)';
       let authorizer: unknown = null;
       try {
         authorizer = JSON.parse(String(req.headers['x-authorizer-context'] ?? 'null'));

@@ -26,6 +26,11 @@ export interface GatewayOptions {
   readonly port: number;
   /** One line per request. */
   readonly log: (line: string) => void;
+  /**
+   * Stages served by another authorizer (the DPoP stage): its handler, and REST REQUEST events, the
+   * kind that carries the DPoP header. Other stages use `handler` and `mode`.
+   */
+  readonly stages?: ReadonlyMap<string, AuthorizerHandler>;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -53,15 +58,13 @@ function forward(req: IncomingMessage, res: ServerResponse, target: URL, headers
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Running> {
-  const { handler, mode, upstream, log } = options;
-  const api: ApiKind = mode === 'http-api' ? 'http' : 'rest';
-  const routes = handler.config.routes;
+  const { upstream, log } = options;
   const base = upstream.pathname.replace(/\/+$/, '');
 
   const server = createServer((req, res) => {
     const started = Date.now();
     const requestId = newRequestId();
-    const idHeader: Record<string, string> = api === 'rest' ? { 'x-amzn-requestid': requestId } : { 'apigw-requestid': requestId };
+    const idHeader: Record<string, string> = options.mode !== 'http-api' ? { 'x-amzn-requestid': requestId } : { 'apigw-requestid': requestId };
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const fullPath = q < 0 ? url : url.slice(0, q);
@@ -80,6 +83,11 @@ export async function startGateway(options: GatewayOptions): Promise<Running> {
     // Stage names are what an execute-api ARN can carry; anything else is not a stage of this API.
     if (!/^[A-Za-z0-9_$.-]+$/.test(stage)) return refuse(404, { message: 'Not Found' }, 'not a stage name');
     const path = m[2] ?? '/';
+    const stageHandler = options.stages?.get(stage);
+    const handler = stageHandler ?? options.handler;
+    const mode: EventMode = stageHandler ? 'rest-request' : options.mode;
+    const api: ApiKind = mode === 'http-api' ? 'http' : 'rest';
+    const routes = handler.config.routes;
     const gatewayRequest: GatewayRequest = {
       method,
       stage,

@@ -21,7 +21,7 @@ export const SECOND_ISSUER = Object.freeze({
 });
 
 /** Stage → audience, as AUDIENCE_BY_STAGE. */
-export const AUDIENCE_BY_STAGE: Readonly<Record<string, string>> = Object.freeze({ dev: 'api-dev', staging: 'api-staging', prod: 'api-prod' });
+export const AUDIENCE_BY_STAGE: Readonly<Record<string, string>> = Object.freeze({ dev: 'api-dev', staging: 'api-staging', prod: 'api-prod', dpop: 'api-dpop' });
 export const REPLAY_TABLE = 'replay';
 
 export const DEFAULT_PORTS = Object.freeze({ gateway: 3000, issuer: 3001, dynamo: 3002 });
@@ -47,3 +47,10 @@ export function dataPaths(dataDir: string) {
 
 /** Demo token defaults, used by `npm start`'s example and `npm run token`. */
 export const DEMO_TOKEN = Object.freeze({ sub: 'demo-user', scope: 'orders:read', stage: 'dev', ttl: 300 });
+
+/**
+ * The local stage served by a DPoP authorizer (`DPOP_MODE=required`). Its proofs are recorded in the
+ * replay table with `REPLAY_PROTECTION=off` (one conditional PutItem per proof): dynalite has no
+ * transactions, which token and proof records together would need.
+ */
+export const DPOP_STAGE = 'dpop';

@@ -16,7 +16,9 @@ import type { Running } from './listen.js';
 import { mintToken } from './mint.js';
 import { startReplayServer } from './replay-server.js';
 import { LOCAL_ROUTES, type RoutePermission } from './routes.js';
-import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, SECOND_ISSUER, dataPaths } from './settings.js';
+import { AUDIENCE_BY_STAGE, DEMO_TOKEN, REPLAY_TABLE, DPOP_STAGE, SECOND_ISSUER, dataPaths } from './settings.js';
+import { createDpopStageAuthorizer } from './dpop-stage.js';
+import { dpopWalkthrough } from './dpop-walkthrough.js';
 import { loadOrCreateKey } from './signing-key.js';
 import { acquireLock, removeState, writeState } from './state.js';
 import { allowedExpectation, moreTokensLine } from './hints.js';
@@ -80,9 +82,11 @@ async function main(options: StartOptions): Promise<void> {
     const secondKey = await loadOrCreateKey(paths.secondKey);
     const issuer = await startIssuer(key, options.issuerPort, secondKey);
     pieces.push(issuer);
+    // The table serves single-use tokens and revocation records when on, and always the DPoP stage's proofs.
+    const table = await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite);
+    pieces.push(table);
     const needsTable = options.replay === 'single-use' || options.revocation === 'on';
-    const replay = needsTable ? await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite) : undefined;
-    if (replay) pieces.push(replay);
+    const replay = needsTable ? table : undefined;
 
     const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, second: issuer.second, dynamoEndpoint: replay?.endpoint, replay: options.replay, revocation: options.revocation, routes });
     const user = options.envFile ? userAuthorizerEnv(localEnv, options.envFile, options.fn) : undefined;
@@ -93,7 +97,9 @@ async function main(options: StartOptions): Promise<void> {
     const demo = options.upstream ? undefined : await startDemoBackend();
     if (demo) pieces.push(demo);
     const upstream = options.upstream ?? new URL(demo!.url);
-    const gateway = await startGateway({ handler, mode: options.event, upstream, port: options.port, log: (line) => out(`[gateway] ${line}`) });
+    const dpopHandler = createDpopStageAuthorizer({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, routes: LOCAL_ROUTES, dynamoEndpoint: table.endpoint });
+    const stageAuthorizers = new Map([[DPOP_STAGE, dpopHandler]]);
+    const gateway = await startGateway({ handler, mode: options.event, upstream, port: options.port, log: (line) => out(`[gateway] ${line}`), stages: stageAuthorizers });
     pieces.push(gateway);
 
     writeState(options.dataDir, {
@@ -166,9 +172,11 @@ async function main(options: StartOptions): Promise<void> {
     } else {
       out('Revocation (refuse a token or every token of a user at once): npm start -- --revocation on');
     }
+    dpopWalkthrough({ table: table.endpoint }).forEach((line) => out(line));
+    out();
     out(moreTokensLine(options.dataDir));
     out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);
-    out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, revocation: options.revocation, pid: process.pid })}`);
+    out(`READY ${JSON.stringify({ gateway: gateway.url, issuer: issuer.issuer, dynamodb: replay?.endpoint ?? null, upstream: upstream.href, event: options.event, replay: options.replay, revocation: options.revocation, dpopStage: DPOP_STAGE, pid: process.pid })}`);
   } catch (err) {
     stopping = true;
     for (const piece of pieces.reverse()) await piece.close().catch(() => undefined);

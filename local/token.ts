@@ -5,14 +5,15 @@
 import { parseArgs } from 'node:util';
 import { exitWith, UsageError } from './errors.js';
 import { mintToken } from './mint.js';
-import { AUDIENCE_BY_STAGE, DEFAULT_DATA_DIR, DEFAULT_PORTS, DEMO_TOKEN, HOST, SECOND_ISSUER, dataPaths } from './settings.js';
+import { AUDIENCE_BY_STAGE, DEFAULT_DATA_DIR, DEFAULT_PORTS, DEMO_TOKEN, DPOP_STAGE, HOST, SECOND_ISSUER, dataPaths } from './settings.js';
+import { clientKeyFile, loadOrCreateClientKey } from './client-key.js';
 import { loadOrCreateKey } from './signing-key.js';
 import { scriptArgs } from './script-args.js';
 import { runningStack } from './state.js';
 import { joinSignedValues, tokenTimes } from './time-options.js';
 
 const MAX_TTL = 30 * 86400;
-const RESERVED = new Set(['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'scope', 'nbf']);
+const RESERVED = new Set(['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'scope', 'nbf', 'cnf']);
 
 const USAGE = `Usage: npm run -s token -- [options]
 
@@ -32,6 +33,8 @@ Options:
   --jti <id>            token id (default a random UUID; reuse one to try replay protection)
   --claim <name=value>  an extra claim, value parsed as JSON when it can be (repeatable), e.g. --claim role=admin
   --issuer <main|second> which local issuer signs (default main); second is <iss>${SECOND_ISSUER.path}, with its own key
+  --dpop                bind the token to the local DPoP client key (cnf.jkt; the key lives in the data dir);
+                        the stage defaults to ${DPOP_STAGE}. npm run call makes the proofs.
   --iss <url>           issuer (default: the running stack's, else http://${HOST}:${DEFAULT_PORTS.issuer})
   --data-dir <dir>      where the signing key lives (default ${DEFAULT_DATA_DIR})
   -h, --help            show this help
@@ -49,6 +52,7 @@ interface TokenArgs {
   issuer: 'main' | 'second';
   dataDir: string;
   help: boolean;
+  dpop: boolean;
 }
 
 function parse(argv: string[]): TokenArgs {
@@ -73,6 +77,7 @@ function parse(argv: string[]): TokenArgs {
         issuer: { type: 'string', default: 'main' },
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
         help: { type: 'boolean', short: 'h', default: false },
+        dpop: { type: 'boolean', default: false },
       },
     }));
   } catch (err) {
@@ -89,7 +94,7 @@ function parse(argv: string[]): TokenArgs {
   if (aud.length && stage !== undefined) throw new UsageError('give --stage or --aud, not both');
   if (aud.some((a) => a.trim() === '')) throw new UsageError('--aud must not be empty');
   if (!aud.length) {
-    const s = stage ?? DEMO_TOKEN.stage;
+    const s = stage ?? (values['dpop'] === true ? DPOP_STAGE : DEMO_TOKEN.stage);
     const a = AUDIENCE_BY_STAGE[s];
     if (!a) throw new UsageError(`unknown --stage "${s}"; the local stages are ${Object.keys(AUDIENCE_BY_STAGE).join(', ')} (or pass --aud)`);
     aud = [a];
@@ -114,7 +119,7 @@ function parse(argv: string[]): TokenArgs {
   const which = values['issuer'] as string;
   if (which !== 'main' && which !== 'second') throw new UsageError(`--issuer must be main or second, got "${which}"`);
   const dataDir = values['data-dir'] as string;
-  return { sub, scope, aud, times, jti, claims, iss, issuer: which, dataDir, help: values['help'] === true };
+  return { sub, scope, aud, times, jti, claims, iss, issuer: which, dataDir, help: values['help'] === true, dpop: values['dpop'] === true };
 }
 
 async function main(): Promise<void> {
@@ -142,7 +147,13 @@ async function main(): Promise<void> {
       process.stderr.write(`note: no local stack is running on ${args.dataDir}; iss is ${issuer} (npm start's default issuer)\n`);
     }
   }
-  const token = await mintToken(key, { issuer, sub: args.sub, scope: args.scope, aud: args.aud.length === 1 ? args.aud[0]! : args.aud, ttl: args.times.exp - args.times.iat, iat: args.times.iat, exp: args.times.exp, nbf: args.times.nbf, jti: args.jti, claims: args.claims });
+  const claims = { ...args.claims };
+  if (args.dpop) {
+    const client = await loadOrCreateClientKey(clientKeyFile(paths.dir));
+    if (client.created) process.stderr.write(`note: generated a DPoP client key in ${client.file}\n`);
+    claims['cnf'] = { jkt: client.jkt };
+  }
+  const token = await mintToken(key, { issuer, sub: args.sub, scope: args.scope, aud: args.aud.length === 1 ? args.aud[0]! : args.aud, ttl: args.times.exp - args.times.iat, iat: args.times.iat, exp: args.times.exp, nbf: args.times.nbf, jti: args.jti, claims });
   process.stdout.write(`${token}\n`);
 }
 

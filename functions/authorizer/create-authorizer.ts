@@ -75,6 +75,8 @@ export function decisionFields(decision: Decision, notes: ResponseNotes, threw: 
     apiRequestId: decision.request?.requestId,
     sub: decision.token?.sub,
     jtiHash: decision.replayKey ? jtiFingerprint(decision.replayKey) : undefined,
+    tokenType: decision.tokenType,
+    jkt: decision.jkt,
     underGranted: notes.underGranted?.length ? notes.underGranted : undefined,
     jwksStale: decision.jwksStale || undefined,
     cause: outcome === 'internal' ? causeOf(decision) : undefined,

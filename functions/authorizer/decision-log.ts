@@ -20,6 +20,10 @@ export interface DecisionFields {
   readonly sub?: string | undefined;
   /** A prefix of the replay key (a SHA-256), never the raw `jti`. */
   readonly jtiHash?: string | undefined;
+  /** `Bearer` or `DPoP`, once the authorization value was read. */
+  readonly tokenType?: string | undefined;
+  /** The DPoP key's thumbprint (public), once a proof passed; never the proof itself. */
+  readonly jkt?: string | undefined;
   readonly underGranted?: readonly string[] | undefined;
   /** The key came from a JWKS whose refresh failed (stale-if-error); also counted as `JwksStale`. */
   readonly jwksStale?: true | undefined;
@@ -103,6 +107,8 @@ export class DecisionLog {
       if (fields.apiRequestId !== undefined) line += `,"apiRequestId":${JSON.stringify(fields.apiRequestId)}`;
       if (fields.sub !== undefined) line += `,"sub":${JSON.stringify(fields.sub)}`;
       if (fields.jtiHash !== undefined) line += `,"jtiHash":${JSON.stringify(fields.jtiHash)}`;
+      if (fields.tokenType !== undefined) line += `,"tokenType":${JSON.stringify(fields.tokenType)}`;
+      if (fields.jkt !== undefined) line += `,"jkt":${JSON.stringify(fields.jkt)}`;
       if (fields.underGranted !== undefined) line += `,"underGranted":${JSON.stringify(fields.underGranted)}`;
       if (fields.jwksStale) line += `,"jwksStale":true`;
       if (fields.cause !== undefined) line += `,"cause":${JSON.stringify(fields.cause)}`;

@@ -244,6 +244,31 @@ describe('npm start --event rest-request', () => {
   });
 });
 
+describe('npm start: the DPoP stage and npm run call', () => {
+  it('prints the DPoP walkthrough', () => {
+    expect(rest.stdout()).toContain('npm run -s call -- --reuse-proof GET /dpop/orders/42');
+  });
+
+  it('a fresh proof passes, the same proof again is refused, a new proof with the same token passes', async () => {
+    const call = await runToEnd('local/call.ts', ['--data-dir', rest.dataDir, '--reuse-proof', 'GET', '/dpop/orders/42']);
+    expect(call.code, call.stderr).toBe(0);
+    const lines = call.stdout.split('\n').filter((l) => l.startsWith('GET /dpop/orders/42'));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/\(fresh proof\) → 200 authorizer context .*"tokenType":"DPoP","jkt":"/);
+    expect(lines[1]).toContain('→ 401 {"message":"Unauthorized"}');
+    expect(lines[2]).toMatch(/\(a new proof, same token\) → 200 /);
+    expect(rest.stdout()).toContain('"reason":"DPOP_PROOF_REPLAYED"');
+  });
+
+  it('the DPoP stage refuses a Bearer token; token --dpop binds a token to the client key', async () => {
+    const bearer = await rest.token({ aud: 'api-dpop' } as never);
+    expect((await get(`${rest.ready.gateway}/dpop/orders/42`, bearer)).status).toBe(401);
+    const minted = await runToEnd('local/token.ts', ['--data-dir', rest.dataDir, '--dpop']);
+    const payload = JSON.parse(Buffer.from(minted.stdout.trim().split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(payload).toMatchObject({ aud: 'api-dpop', cnf: { jkt: expect.any(String) } });
+  });
+});
+
 describe('npm start --event http-api --replay off', () => {
   it('allows with a simple response and exposes the context under lambda', async () => {
     const token = await httpApi.token();

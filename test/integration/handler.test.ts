@@ -32,7 +32,7 @@ describe('the handler allows', () => {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${ACCOUNT_PREFIX}/dev/GET/orders/42`] }],
     });
-    expect(Object.keys(result.context!).sort()).toEqual(['exp', 'jti', 'scope', 'stage', 'sub']);
+    expect(Object.keys(result.context!).sort()).toEqual(['exp', 'jti', 'scope', 'stage', 'sub', 'tokenType']);
     expect(result.context).toMatchObject({ sub: 'user-1', scope: 'orders:read', stage: 'dev' });
   });
 

@@ -130,6 +130,8 @@ const ALLOWED_FIELDS = new Set([
   'level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name',
   'function_request_id', 'sampling_rate', 'xray_trace_id', 'outcome', 'reason', 'eventKind', 'stage', 'route', 'kid',
   'apiRequestId', 'sub', 'jtiHash', 'underGranted', 'cause', '_aws', 'Decision',
+  // DPoP (design §8): the scheme, and the proof key's thumbprint (public), never the proof.
+  'tokenType', 'jkt',
 ]);
 
 async function runPath(p: Path, mode: 'default' | 'captured') {

@@ -209,15 +209,15 @@ describe('context holds only verified values', () => {
     ['HTTP API simple', (t: string) => httpApiEvent(`Bearer ${t}`)],
     ['WebSocket', (t: string) => websocketEvent(`Bearer ${t}`)],
   ] as const) {
-    it(`${name}: exactly sub, scope, jti, stage, exp`, async () => {
+    it(`${name}: exactly sub, scope, jti, stage, exp, tokenType`, async () => {
       const a = testAuthorizer({ env: testEnv(jwks.url), replayStore: new MemoryReplayStore() });
       const aud = name === 'HTTP API simple' ? 'api-http' : 'api-dev';
       const scope = name === 'WebSocket' ? 'chat' : 'orders:read';
       const c = claims({ ...extra, aud, scope });
       const result = await expectDecision(a, build(forge(key, h, c)), 'allow', 'OK');
       const context = (result.response as { context: Record<string, unknown> }).context;
-      expect(Object.keys(context).sort()).toEqual(['exp', 'jti', 'scope', 'stage', 'sub']);
-      expect(context).toEqual({ sub: c['sub'], scope, jti: c['jti'], stage: name === 'HTTP API simple' ? '$default' : 'dev', exp: c['exp'] });
+      expect(Object.keys(context).sort()).toEqual(['exp', 'jti', 'scope', 'stage', 'sub', 'tokenType']);
+      expect(context).toEqual({ sub: c['sub'], scope, jti: c['jti'], stage: name === 'HTTP API simple' ? '$default' : 'dev', exp: c['exp'], tokenType: 'Bearer' });
       expect(Object.keys(result.response as object).sort()).toEqual(name === 'HTTP API simple' ? ['context', 'isAuthorized'] : ['context', 'policyDocument', 'principalId']);
     });
   }

@@ -128,3 +128,35 @@ describe('extractRequest', () => {
     expect(codeOf(() => extractRequest(event))).toBe('EVENT_INVALID');
   });
 });
+
+describe('DPoP credentials and the DPoP header', () => {
+  it('reads the DPoP scheme case-insensitively beside Bearer', async () => {
+    const { extractCredentials, extractTokenCredentials } = await import('../../lib/extract-request.js');
+    expect(extractCredentials(`DPoP ${JWT}`)).toEqual({ scheme: 'DPoP', token: JWT });
+    expect(extractCredentials(`dpop ${JWT}`)).toEqual({ scheme: 'DPoP', token: JWT });
+    expect(extractCredentials(`bearer ${JWT}`)).toEqual({ scheme: 'Bearer', token: JWT });
+    expect(codeOf(() => extractCredentials(`DPoP  ${JWT}`))).toBe('TOKEN_MALFORMED');
+    expect(codeOf(() => extractBearer(`DPoP ${JWT}`))).toBe('TOKEN_MALFORMED');
+    expect(codeOf(() => extractTokenCredentials(restTokenEvent(`DPoP ${JWT}`)))).toBe('SCHEME_NOT_ALLOWED');
+    expect(extractTokenCredentials(restRequestEvent(`DPoP ${JWT}`))).toEqual({ scheme: 'DPoP', token: JWT });
+  });
+
+  it('takes exactly one DPoP value of at most 8 KiB', async () => {
+    const { extractDpopProof } = await import('../../lib/extract-request.js');
+    const withDpop = (values: string[]) => {
+      const event = restRequestEvent(`DPoP ${JWT}`);
+      (event['headers'] as Record<string, string>)['DPoP'] = values.at(-1)!;
+      (event['multiValueHeaders'] as Record<string, string[]>)['DPoP'] = values;
+      return event;
+    };
+    expect(extractDpopProof(withDpop([JWT]), 'rest-request')).toBe(JWT);
+    expect(codeOf(() => extractDpopProof(restRequestEvent(`DPoP ${JWT}`), 'rest-request'))).toBe('DPOP_PROOF_MISSING');
+    expect(codeOf(() => extractDpopProof(withDpop(['']), 'rest-request'))).toBe('DPOP_PROOF_MISSING');
+    expect(codeOf(() => extractDpopProof(withDpop([JWT, JWT]), 'rest-request'))).toBe('DPOP_PROOF_AMBIGUOUS');
+    expect(codeOf(() => extractDpopProof(withDpop([`${JWT},${JWT}`]), 'rest-request'))).toBe('DPOP_PROOF_AMBIGUOUS');
+    expect(codeOf(() => extractDpopProof(withDpop([`${'a'.repeat(8190)}.b.c`]), 'rest-request'))).toBe('DPOP_PROOF_TOO_LARGE');
+    expect(codeOf(() => extractDpopProof(withDpop([`${JWT} `]), 'rest-request'))).toBe('DPOP_PROOF_MALFORMED');
+    expect(codeOf(() => extractDpopProof(withDpop([`Bearer ${JWT}`]), 'rest-request'))).toBe('DPOP_PROOF_MALFORMED');
+    expect(codeOf(() => extractDpopProof(restTokenEvent(`DPoP ${JWT}`), 'rest-token'))).toBe('DPOP_PROOF_MISSING');
+  });
+});
