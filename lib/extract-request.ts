@@ -101,7 +101,8 @@ export function extractBearer(value: string): string {
  * @param kind `eventKind(event)`, when the caller already has it
  */
 export function extractTokenCredentials(event: unknown, kind: EventKind | undefined = eventKind(event)): Credentials {
-  if (!kind) throw new AuthError('TOKEN_MISSING', 'not an authorizer event');
+  // Not a request API Gateway sends to an authorizer: a wiring fault, not a caller without a token (500).
+  if (!kind) throw new AuthError('EVENT_INVALID', 'not an authorizer event');
   const credentials = extractCredentials(authorizationValue(event as Obj, kind));
   if (kind === 'rest-token' && credentials.scheme === 'DPoP') throw new AuthError('SCHEME_NOT_ALLOWED', 'a TOKEN authorizer cannot receive a DPoP proof');
   return credentials;

@@ -172,7 +172,7 @@ async function main(options: StartOptions): Promise<void> {
     } else {
       out('Revocation (refuse a token or every token of a user at once): npm start -- --revocation on');
     }
-    dpopWalkthrough({ table: table.endpoint }).forEach((line) => out(line));
+    dpopWalkthrough({ table: table.endpoint, allowed: expectation.startsWith('→ 200') ? '200' : '500', dataDir: options.dataDir }).forEach((line) => out(line));
     out();
     out(moreTokensLine(options.dataDir));
     out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);

@@ -200,9 +200,9 @@ describe('faults → 500, never an allow', () => {
     }
   });
 
-  it('an unknown verdict is a refusal', async () => {
+  it('an unknown verdict is a refusal (an internal error: the store and the decision disagree)', async () => {
     const odd: ReplayStore = { commit: async () => 'maybe' as never };
-    await expectDecision(testAuthorizer({ env: testEnv(jwks.url, { REVOCATION: 'on', REPLAY_PROTECTION: 'off' }), replayStore: odd }), event(claims()), 'unauthorized');
+    await expectDecision(testAuthorizer({ env: testEnv(jwks.url, { REVOCATION: 'on', REPLAY_PROTECTION: 'off' }), replayStore: odd }), event(claims()), 'internal', 'INTERNAL');
   });
 
   it('createAuthorizer builds the DynamoDB store for REVOCATION=on even with replay off: an unreachable table is a 500', async () => {
