@@ -164,10 +164,10 @@ async function main(options: StartOptions): Promise<void> {
       out(`Revocation is on. The first line above used a token of "${DEMO_TOKEN.sub}"; revoke every token of that user`);
       out('issued until now, then send another of its tokens (issued before the revocation):');
       out();
-      out(`  npm run revoke -- --sub ${DEMO_TOKEN.sub} --env-file ${display(paths.env)}`);
+      out(`  npm run revoke -- --sub ${DEMO_TOKEN.sub} --issuer ${issuer.issuer} --env-file ${display(paths.env)}`);
       out(`  ${revokedCurl}`);
       out('    → 401 {"message":"Unauthorized"}: the token is revoked (reason TOKEN_REVOKED in the log line)');
-      out(`  npm run revoke -- --jti <jti> --env-file ${display(paths.env)}   revokes one token instead`);
+      out(`  npm run revoke -- --jti <jti> --issuer ${issuer.issuer} --env-file ${display(paths.env)}   revokes one token instead`);
       out();
     } else {
       out('Revocation (refuse a token or every token of a user at once): npm start -- --revocation on');
