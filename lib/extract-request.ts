@@ -101,7 +101,7 @@ export function extractBearer(value: string): string {
  * @param kind `eventKind(event)`, when the caller already has it
  */
 export function extractTokenCredentials(event: unknown, kind: EventKind | undefined = eventKind(event)): Credentials {
-  if (!kind) throw new AuthError('TOKEN_MISSING', 'not an authorizer event');
+  if (!kind) throw new AuthError('EVENT_INVALID', 'not an authorizer event');
   const credentials = extractCredentials(authorizationValue(event as Obj, kind));
   if (kind === 'rest-token' && credentials.scheme === 'DPoP') throw new AuthError('SCHEME_NOT_ALLOWED', 'a TOKEN authorizer cannot receive a DPoP proof');
   return credentials;
