@@ -84,7 +84,7 @@ export interface JwsParts {
 }
 
 /**
- * Splits a compact JWS. The character set was checked by `extractBearer`; whatever else reaches this
+ * Splits a compact JWS. The character set was checked by `extractCredentials`; whatever else reaches this
  * point still needs exactly three non-empty parts.
  */
 export function splitJws(token: string): JwsParts {

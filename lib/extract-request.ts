@@ -24,7 +24,10 @@ export interface AuthRequest {
 /** Largest accepted authorization value (design §3.1). */
 export const MAX_TOKEN_BYTES = 8192;
 // One pass over the value: the scheme (case-insensitive), one space, then three base64url segments.
-const CREDENTIALS_RE = /^(bearer|dpop) ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
+const COMPACT_JWS = '[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+';
+const CREDENTIALS_RE = new RegExp(`^(bearer|dpop) (${COMPACT_JWS})$`, 'i');
+/** A DPoP proof: a compact JWS and nothing else (no padding, whitespace, JWE or JSON serialization). */
+const PROOF_RE = new RegExp(`^${COMPACT_JWS}$`);
 
 /** The authorization scheme a token came with. */
 export type TokenScheme = 'Bearer' | 'DPoP';
@@ -88,13 +91,6 @@ export function extractCredentials(value: string): Credentials {
   return { scheme: m[1]!.length === 6 ? 'Bearer' : 'DPoP', token: m[2]! };
 }
 
-/** Extracts the compact JWS from `Bearer <jwt>`; throws 401 codes for anything else (design §3.1). */
-export function extractBearer(value: string): string {
-  const credentials = extractCredentials(value);
-  if (credentials.scheme !== 'Bearer') throw new AuthError('TOKEN_MALFORMED', 'authorization is not "Bearer <compact JWS>"');
-  return credentials.token;
-}
-
 /**
  * The token and its scheme (step 1 of the decision). A REST TOKEN event carries no other header, so
  * it cannot carry a DPoP proof: the DPoP scheme there is refused.
@@ -106,16 +102,6 @@ export function extractTokenCredentials(event: unknown, kind: EventKind | undefi
   const credentials = extractCredentials(authorizationValue(event as Obj, kind));
   if (kind === 'rest-token' && credentials.scheme === 'DPoP') throw new AuthError('SCHEME_NOT_ALLOWED', 'a TOKEN authorizer cannot receive a DPoP proof');
   return credentials;
-}
-
-/**
- * The bearer token of an event.
- * @param kind `eventKind(event)`, when the caller already has it
- */
-export function extractToken(event: unknown, kind: EventKind | undefined = eventKind(event)): string {
-  // Not a request API Gateway sends to an authorizer: a wiring fault, not a caller without a token (500).
-  if (!kind) throw new AuthError('EVENT_INVALID', 'not an authorizer event');
-  return extractBearer(authorizationValue(event as Obj, kind));
 }
 
 /**
@@ -132,11 +118,9 @@ export function extractDpopProof(event: unknown, kind: EventKind): string {
   if (value.length > MAX_TOKEN_BYTES) throw new AuthError('DPOP_PROOF_TOO_LARGE', 'DPoP header exceeds 8 KiB');
   // HTTP APIs join repeated headers with a comma; a compact JWS never contains one.
   if (value.includes(',')) throw new AuthError('DPOP_PROOF_AMBIGUOUS', 'DPoP header given more than once');
-  if (!JWS_RE.test(value)) throw new AuthError('DPOP_PROOF_MALFORMED', 'DPoP header is not a compact JWS');
+  if (!PROOF_RE.test(value)) throw new AuthError('DPOP_PROOF_MALFORMED', 'DPoP header is not a compact JWS');
   return value;
 }
-
-const JWS_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../lib/errors.js';
-import { extractBearer, extractRequest, extractToken } from '../../lib/extract-request.js';
+import { extractCredentials, extractRequest, extractTokenCredentials } from '../../lib/extract-request.js';
 import { ACCOUNT_PREFIX, httpApiEvent, restRequestEvent, restTokenEvent, websocketEvent } from '../helpers/fixtures.js';
 
 const JWT = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
@@ -15,11 +15,11 @@ function codeOf(fn: () => unknown): string {
   throw new Error('no error');
 }
 
-describe('extractBearer', () => {
+describe('extractCredentials', () => {
   it('takes the token after a case-insensitive Bearer scheme', () => {
-    expect(extractBearer(`Bearer ${JWT}`)).toBe(JWT);
-    expect(extractBearer(`bearer ${JWT}`)).toBe(JWT);
-    expect(extractBearer(`BEARER ${JWT}`)).toBe(JWT);
+    expect(extractCredentials(`Bearer ${JWT}`).token).toBe(JWT);
+    expect(extractCredentials(`bearer ${JWT}`).token).toBe(JWT);
+    expect(extractCredentials(`BEARER ${JWT}`).token).toBe(JWT);
   });
 
   it.each([
@@ -39,28 +39,28 @@ describe('extractBearer', () => {
     ['JSON serialization', 'Bearer {"payload":"a","signatures":[]}'],
     ['only the scheme', 'Bearer '],
   ])('refuses %s', (_name, value) => {
-    expect(codeOf(() => extractBearer(value))).toBe('TOKEN_MALFORMED');
+    expect(codeOf(() => extractCredentials(value).token)).toBe('TOKEN_MALFORMED');
   });
 
   it('refuses a value over 8 KiB before parsing it', () => {
-    expect(codeOf(() => extractBearer(`Bearer ${'a'.repeat(8186)}.b.c`))).toBe('TOKEN_TOO_LARGE');
-    expect(() => extractBearer(`Bearer ${'a'.repeat(8181)}.b.c`)).not.toThrow();
+    expect(codeOf(() => extractCredentials(`Bearer ${'a'.repeat(8186)}.b.c`).token)).toBe('TOKEN_TOO_LARGE');
+    expect(() => extractCredentials(`Bearer ${'a'.repeat(8181)}.b.c`).token).not.toThrow();
   });
 });
 
-describe('extractToken', () => {
+describe('extractTokenCredentials', () => {
   it('reads all four event kinds', () => {
-    expect(extractToken(restTokenEvent(`Bearer ${JWT}`))).toBe(JWT);
-    expect(extractToken(restRequestEvent(`Bearer ${JWT}`))).toBe(JWT);
-    expect(extractToken(httpApiEvent(`Bearer ${JWT}`))).toBe(JWT);
-    expect(extractToken(websocketEvent(`Bearer ${JWT}`))).toBe(JWT);
+    expect(extractTokenCredentials(restTokenEvent(`Bearer ${JWT}`)).token).toBe(JWT);
+    expect(extractTokenCredentials(restRequestEvent(`Bearer ${JWT}`)).token).toBe(JWT);
+    expect(extractTokenCredentials(httpApiEvent(`Bearer ${JWT}`)).token).toBe(JWT);
+    expect(extractTokenCredentials(websocketEvent(`Bearer ${JWT}`)).token).toBe(JWT);
   });
 
   it('matches the header name case-insensitively', () => {
     const event = restRequestEvent(undefined);
     event['headers'] = { AUTHORIZATION: `Bearer ${JWT}` };
     event['multiValueHeaders'] = {};
-    expect(extractToken(event)).toBe(JWT);
+    expect(extractTokenCredentials(event).token).toBe(JWT);
   });
 
   it.each([
@@ -70,7 +70,7 @@ describe('extractToken', () => {
     ['a missing HTTP API header', httpApiEvent(undefined)],
     ['a non-string TOKEN value', { ...restTokenEvent(undefined), authorizationToken: ['Bearer x'] }],
   ])('401 for %s', (_name, event) => {
-    expect(codeOf(() => extractToken(event))).toBe('TOKEN_MISSING');
+    expect(codeOf(() => extractTokenCredentials(event).token)).toBe('TOKEN_MISSING');
   });
 
   it.each([
@@ -80,21 +80,21 @@ describe('extractToken', () => {
     ['an unknown event type', { type: 'COGNITO', authorizationToken: `Bearer ${JWT}` }],
     ['no type', { authorizationToken: `Bearer ${JWT}`, methodArn: `${ACCOUNT_PREFIX}/dev/GET/orders` }],
   ])('500 (EVENT_INVALID) for %s: not an authorizer event, even with a token', (_name, event) => {
-    expect(codeOf(() => extractToken(event))).toBe('EVENT_INVALID');
+    expect(codeOf(() => extractTokenCredentials(event).token)).toBe('EVENT_INVALID');
   });
 
   it('refuses two authorization values', () => {
     const twoKeys = restRequestEvent(undefined);
     twoKeys['headers'] = { Authorization: `Bearer ${JWT}`, authorization: `Bearer ${JWT}` };
-    expect(codeOf(() => extractToken(twoKeys))).toBe('TOKEN_AMBIGUOUS');
+    expect(codeOf(() => extractTokenCredentials(twoKeys).token)).toBe('TOKEN_AMBIGUOUS');
     const multi = restRequestEvent(`Bearer ${JWT}`);
     multi['multiValueHeaders'] = { Authorization: [`Bearer ${JWT}`, 'Bearer other.token.here'] };
-    expect(codeOf(() => extractToken(multi))).toBe('TOKEN_AMBIGUOUS');
+    expect(codeOf(() => extractTokenCredentials(multi).token)).toBe('TOKEN_AMBIGUOUS');
     const disagree = restRequestEvent(`Bearer ${JWT}`);
     disagree['multiValueHeaders'] = { Authorization: ['Bearer other.token.here'] };
-    expect(codeOf(() => extractToken(disagree))).toBe('TOKEN_AMBIGUOUS');
+    expect(codeOf(() => extractTokenCredentials(disagree).token)).toBe('TOKEN_AMBIGUOUS');
     // HTTP APIs join repeated headers with a comma.
-    expect(codeOf(() => extractToken(httpApiEvent(`Bearer ${JWT},Bearer ${JWT}`)))).toBe('TOKEN_AMBIGUOUS');
+    expect(codeOf(() => extractTokenCredentials(httpApiEvent(`Bearer ${JWT},Bearer ${JWT}`)).token)).toBe('TOKEN_AMBIGUOUS');
   });
 });
 
@@ -131,12 +131,10 @@ describe('extractRequest', () => {
 
 describe('DPoP credentials and the DPoP header', () => {
   it('reads the DPoP scheme case-insensitively beside Bearer', async () => {
-    const { extractCredentials, extractTokenCredentials } = await import('../../lib/extract-request.js');
-    expect(extractCredentials(`DPoP ${JWT}`)).toEqual({ scheme: 'DPoP', token: JWT });
+        expect(extractCredentials(`DPoP ${JWT}`)).toEqual({ scheme: 'DPoP', token: JWT });
     expect(extractCredentials(`dpop ${JWT}`)).toEqual({ scheme: 'DPoP', token: JWT });
     expect(extractCredentials(`bearer ${JWT}`)).toEqual({ scheme: 'Bearer', token: JWT });
     expect(codeOf(() => extractCredentials(`DPoP  ${JWT}`))).toBe('TOKEN_MALFORMED');
-    expect(codeOf(() => extractBearer(`DPoP ${JWT}`))).toBe('TOKEN_MALFORMED');
     expect(codeOf(() => extractTokenCredentials(restTokenEvent(`DPoP ${JWT}`)))).toBe('SCHEME_NOT_ALLOWED');
     expect(extractTokenCredentials(restRequestEvent(`DPoP ${JWT}`))).toEqual({ scheme: 'DPoP', token: JWT });
   });
