@@ -98,16 +98,40 @@ export const DEFAULT_TOKEN_TYPES: readonly string[] = Object.freeze(['absent', '
 /** Default of SCOPE_CLAIMS. */
 export const DEFAULT_SCOPE_CLAIMS: readonly string[] = Object.freeze(['scope', 'scp']);
 
-/** An algorithm list: supported asymmetric algorithms only, without duplicates. */
-export function algorithmList(list: readonly string[]): readonly Algorithm[] {
+/**
+ * An algorithm list: supported asymmetric algorithms only, without duplicates.
+ * @param names the names this list may use (DPoP proofs add `Ed25519`)
+ */
+export function algorithmList<A extends string = Algorithm>(list: readonly string[], names: readonly A[] = SUPPORTED_ALGORITHMS as unknown as readonly A[]): readonly A[] {
   if (list.length === 0) return problem('must list at least one algorithm');
   for (const alg of list) {
-    if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
+    if (!(names as readonly string[]).includes(alg)) {
       const why = /^(none|HS\d+)$/i.test(alg) ? 'is refused (only asymmetric algorithms)' : 'is not supported';
-      return problem(`"${alg}" ${why}; use ${SUPPORTED_ALGORITHMS.join(', ')}`);
+      return problem(`"${alg}" ${why}; use ${names.join(', ')}`);
     }
   }
-  return Object.freeze([...new Set(list)] as Algorithm[]);
+  return Object.freeze([...new Set(list)] as A[]);
+}
+
+/** A parser of a whole number within [min, max]; unset or blank is `fallback`. */
+export function integerIn(min: number, max: number, fallback: number) {
+  return (text: string | undefined): number => {
+    if (text === undefined || text.trim() === '') return fallback;
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || value < min || value > max) return problem(`must be a whole number from ${min} to ${max}`);
+    return value;
+  };
+}
+
+/** A parser of one word from `values`; unset is `fallback`. */
+export function oneOf<const T extends string>(values: readonly T[], fallback: T) {
+  const words = values.map((v) => `"${v}"`);
+  const listed = words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words.at(-1)}` : words.join('');
+  return (text: string | undefined): T => {
+    if (text === undefined) return fallback;
+    if ((values as readonly string[]).includes(text)) return text as T;
+    return problem(`must be ${listed}`);
+  };
 }
 
 /** A `typ` list; the word `absent` admits tokens without a `typ` header. */

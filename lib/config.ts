@@ -7,7 +7,7 @@ import { ConfigError } from './errors.js';
 import { ENV, type Algorithm } from './env-names.js';
 import { buildRouteTable, type RouteTable } from './routes.js';
 import {
-  algorithmList, audienceMap, audienceSchema, commaList, DEFAULT_ALGORITHMS, DEFAULT_SCOPE_CLAIMS, DEFAULT_TOKEN_TYPES, issuerProblem, jsonOf,
+  algorithmList, audienceMap, integerIn, oneOf, audienceSchema, commaList, DEFAULT_ALGORITHMS, DEFAULT_SCOPE_CLAIMS, DEFAULT_TOKEN_TYPES, issuerProblem, jsonOf,
   Problem, problem, scopeClaimList, tokenTypeList, type TokenTypes,
 } from './config-fields.js';
 import { buildIssuers, parseTrustedIssuers, type TrustedIssuerEntry, type TrustedIssuers } from './issuers-config.js';
@@ -52,23 +52,6 @@ export { normalizeTyp } from './config-fields.js';
 function required(text: string | undefined): string {
   if (text === undefined) return problem('is required');
   return text;
-}
-
-function integerIn(min: number, max: number, fallback: number) {
-  return (text: string | undefined): number => {
-    if (text === undefined || text.trim() === '') return fallback;
-    const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || value < min || value > max) return problem(`must be a whole number from ${min} to ${max}`);
-    return value;
-  };
-}
-
-function oneOf<const T extends string>(values: readonly T[], fallback: T) {
-  return (text: string | undefined): T => {
-    if (text === undefined) return fallback;
-    if ((values as readonly string[]).includes(text)) return text as T;
-    return problem(`must be ${values.map((v) => `"${v}"`).join(' or ')}`);
-  };
 }
 
 const routeSchema = z.array(

@@ -3,7 +3,7 @@
  * `DPOP_ORIGINS`. Each parser takes the variable's text and returns its value or throws a `Problem`
  * naming what is wrong; `lib/config.ts` wires them into the one schema.
  */
-import { commaList, problem } from './config-fields.js';
+import { algorithmList, commaList, integerIn, oneOf, problem } from './config-fields.js';
 import { SUPPORTED_ALGORITHMS, type Algorithm } from './env-names.js';
 
 /** `off`: the DPoP scheme is refused; `allowed`: Bearer or DPoP; `required`: DPoP only. */
@@ -30,35 +30,16 @@ export const DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS = 60;
 /** Upper bound of `DPOP_PROOF_MAX_AGE_SECONDS`. */
 export const MAX_DPOP_PROOF_MAX_AGE_SECONDS = 300;
 
-/** Parses `DPOP_MODE`. @default 'off' */
-export function dpopMode(text: string | undefined): DpopMode {
-  if (text === undefined || text === 'off') return 'off';
-  if (text === 'allowed' || text === 'required') return text;
-  return problem('must be "off", "allowed" or "required"');
-}
+/** DPOP_MODE: `off` (default), `allowed` or `required`. */
+export const dpopMode = oneOf<DpopMode>(['off', 'allowed', 'required'], 'off');
 
-/** Parses `DPOP_ALGORITHMS`. @default ES256,Ed25519,EdDSA,PS256,RS256 */
+/** DPOP_ALGORITHMS: the proof algorithms (`JWT_ALGORITHMS`' names plus `Ed25519`). */
 export function dpopAlgorithms(text: string | undefined): ReadonlySet<DpopAlgorithm> {
-  const list = text === undefined ? DEFAULT_DPOP_ALGORITHMS : commaList(text);
-  if (list.length === 0) return problem('must list at least one algorithm');
-  for (const alg of list) {
-    if (!(DPOP_ALGORITHM_NAMES as readonly string[]).includes(alg)) {
-      const why = /^(none|HS\d+)$/i.test(alg) ? 'is refused (only asymmetric algorithms)' : 'is not supported';
-      return problem(`"${alg}" ${why}; use ${DPOP_ALGORITHM_NAMES.join(', ')}`);
-    }
-  }
-  return new Set(list as DpopAlgorithm[]);
+  return new Set(algorithmList(text === undefined ? DEFAULT_DPOP_ALGORITHMS : commaList(text), DPOP_ALGORITHM_NAMES));
 }
 
-/** Parses `DPOP_PROOF_MAX_AGE_SECONDS`: a whole number from 1 to 300. @default 60 */
-export function dpopProofMaxAge(text: string | undefined): number {
-  if (text === undefined || text.trim() === '') return DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < 1 || value > MAX_DPOP_PROOF_MAX_AGE_SECONDS) {
-    return problem(`must be a whole number from 1 to ${MAX_DPOP_PROOF_MAX_AGE_SECONDS}`);
-  }
-  return value;
-}
+/** DPOP_PROOF_MAX_AGE_SECONDS: 1 to 300, default 60. */
+export const dpopProofMaxAge = integerIn(1, MAX_DPOP_PROOF_MAX_AGE_SECONDS, DEFAULT_DPOP_PROOF_MAX_AGE_SECONDS);
 
 /** Parses `DPOP_ORIGINS`: https origins (scheme, host, optional port; no path, query or credentials). */
 export function dpopOrigins(text: string | undefined): ReadonlySet<string> | undefined {
