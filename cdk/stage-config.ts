@@ -15,6 +15,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { parseConfig } from '../lib/config.js';
 import { ENV, SUPPORTED_ALGORITHMS } from '../lib/env-names.js';
+import { DPOP_ALGORITHM_NAMES, type DpopAlgorithm } from '../lib/dpop-config.js';
 import { DEMO_ROUTES, type RoutePermission } from './routes.js';
 import { STAGE_NAMES, STAGES, type StageSettings } from './stages.js';
 
@@ -48,6 +49,14 @@ export const STAGE_FILE_SCHEMA = z.strictObject({
   logRetentionDays: z.optional(z.nativeEnum(RetentionDays)),
   manageApiGatewayCloudWatchRole: z.optional(z.boolean()),
   provisionedConcurrency: z.optional(z.number().int().min(0)),
+  dpop: z.optional(
+    z.strictObject({
+      mode: z.enum(['off', 'allowed', 'required']),
+      algorithms: z.optional(z.array(z.enum(DPOP_ALGORITHM_NAMES as unknown as [DpopAlgorithm, ...DpopAlgorithm[]])).min(1)),
+      proofMaxAgeSeconds: z.optional(z.number().int()),
+      origins: z.optional(z.array(nonEmpty).min(1)),
+    }),
+  ),
   cors: z.optional(z.strictObject({ allowOrigins: z.array(nonEmpty).min(1), allowHeaders: z.optional(z.array(nonEmpty)), allowMethods: z.optional(z.array(nonEmpty)) })),
   env: z.optional(z.strictObject({ account: z.optional(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')), region: z.optional(nonEmpty) })),
 });
@@ -139,6 +148,8 @@ function fromFile(file: string, shown: string, stage: string, demo: StageSetting
     manageApiGatewayCloudWatchRole: c.manageApiGatewayCloudWatchRole ?? base.manageApiGatewayCloudWatchRole,
     provisionedConcurrency: c.provisionedConcurrency ?? base.provisionedConcurrency,
     cors: c.cors ?? base.cors,
+    // A file's own `dpop` replaces the demo stage's (`{"mode": "off"}` turns it off).
+    dpop: c.dpop === undefined ? base.dpop : { mode: c.dpop.mode, algorithms: c.dpop.algorithms, proofMaxAge: c.dpop.proofMaxAgeSeconds, origins: c.dpop.origins },
   };
   const routes = c.routes ?? DEMO_ROUTES;
   checkWithFunction(shown, settings, routes);
@@ -161,7 +172,14 @@ function checkWithFunction(shown: string, s: StageSettings, routes: readonly Rou
     [ENV.httpApiResponse]: s.httpApiResponse,
   };
   if (s.jwksUri !== undefined) env[ENV.jwksUri] = s.jwksUri;
-  if (s.replayProtection === 'single-use') env[ENV.replayTableName] = 'replay-table';
+  const dpop = s.dpop && s.dpop.mode !== 'off' ? s.dpop : undefined;
+  if (dpop) {
+    env[ENV.dpopMode] = dpop.mode;
+    if (dpop.algorithms) env[ENV.dpopAlgorithms] = dpop.algorithms.join(',');
+    if (dpop.proofMaxAge !== undefined) env[ENV.dpopProofMaxAgeSeconds] = String(typeof dpop.proofMaxAge === 'number' ? dpop.proofMaxAge : dpop.proofMaxAge.toSeconds());
+    if (dpop.origins) env[ENV.dpopOrigins] = dpop.origins.join(',');
+  }
+  if (s.replayProtection === 'single-use' || dpop) env[ENV.replayTableName] = 'replay-table';
   try {
     parseConfig(env);
   } catch (err) {

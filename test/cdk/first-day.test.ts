@@ -61,6 +61,15 @@ describe('a stage from config/<stage>.json', () => {
     synth('qa-eu', path).hasResourceProperties('AWS::ApiGateway::Stage', Match.objectLike({ StageName: 'qa-eu' }));
   });
 
+  it('takes DPoP from the file: its own settings replace the demo stage\'s, and {"mode":"off"} turns it off', () => {
+    const off = write('staging-off.json', { ...MINIMAL, dpop: { mode: 'off' } });
+    expect(envOf(synth('staging', off))['DPOP_MODE']).toBeUndefined();
+    const required = write('staging-required.json', { ...MINIMAL, restAuthorizerType: 'REQUEST', dpop: { mode: 'required', proofMaxAgeSeconds: 30 } });
+    expect(envOf(synth('staging', required))).toMatchObject({ DPOP_MODE: 'required', DPOP_PROOF_MAX_AGE_SECONDS: '30' });
+    const bad = write('staging-bad.json', { ...MINIMAL, dpop: { mode: 'allowed', proofMaxAgeSeconds: 900 } });
+    expect(() => loadStage('staging', bad, root)).toThrow(/staging-bad\.json: the function would refuse this configuration at cold start: .*DPOP_PROOF_MAX_AGE_SECONDS/);
+  });
+
   it('falls back to the demo placeholders with a notice when a demo stage has no file (offline synth, tests)', () => {
     const loaded = loadStage('staging', undefined, root);
     expect(loaded.settings).toBe(STAGES.staging);
