@@ -94,7 +94,7 @@ export function dpopEnvironment(dpop: ResolvedDpop): Record<string, string> {
  * The `WWW-Authenticate` value of a 401 (RFC 9449 §7.1): the DPoP challenge with the accepted
  * algorithms, and the Bearer challenge when Bearer tokens are still accepted.
  */
-export function wwwAuthenticate(dpop: ResolvedDpop): string {
+function wwwAuthenticate(dpop: ResolvedDpop): string {
   const challenge = `DPoP algs="${dpop.algorithms.join(' ')}"`;
   return dpop.mode === 'allowed' ? `${challenge}, Bearer` : challenge;
 }

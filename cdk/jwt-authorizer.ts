@@ -1,6 +1,6 @@
 /**
  * `JwtAuthorizer`: the JWT Lambda authorizer as a reusable construct (design §6). It creates the
- * function, its log group and role, the replay table (single-use mode), and API Gateway authorizers
+ * function, its log group and role, the replay table (when single-use, DPoP or revocation needs it), and API Gateway authorizers
  * for a REST API (TOKEN or REQUEST) and an HTTP API (simple or IAM responses, payload 2.0).
  */
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { ENV, SUPPORTED_ALGORITHMS, type Algorithm } from '../lib/env-names.js';
 import { buildRouteTable } from '../lib/routes.js';
 import { MAX_CLOCK_SKEW_SECONDS, MAX_JWKS_MAX_STALE_SECONDS, MAX_LIFETIME_LIMIT_SECONDS } from '../lib/config.js';
+import { DEFAULT_ALGORITHMS, DEFAULT_SCOPE_CLAIMS } from '../lib/config-fields.js';
 import { checkIssuerProps, issuerEnvironment, type RequiredClaimsProps, type TrustedIssuerProps } from './issuer-props.js';
 import { checkInteger, checkList, checkOneOf, checkWithFunctionConfig, invalid } from './prop-checks.js';
 import type { RoutePermission } from './routes.js';
@@ -151,9 +152,9 @@ export interface JwtAuthorizerProps {
 
   /**
    * Revocation (REVOCATION=on, design §10): tokens are refused when the table holds a record revoking
-   * their `jti` or their subject (`npm run revoke`). Creates the table even with replay protection off
-   * and grants exactly the extra actions: `dynamodb:ConditionCheckItem` with single-use (inside the
-   * replay write), `dynamodb:BatchGetItem` with replay off (one read). With a result cache, a revocation
+   * their `jti` or their subject (`npm run revoke`). Creates the table even with replay protection off;
+   * the role gains exactly the actions of the store's one request in these modes (`replay-table-actions.ts`:
+   * `ConditionCheckItem` inside a transaction, `BatchGetItem` for a read). With a result cache, a revocation
    * takes effect only when the cached answers expire (up to `resultsCacheTtl`).
    * @default false
    */
@@ -291,11 +292,11 @@ class PayloadV2HttpLambdaAuthorizer extends HttpLambdaAuthorizer {
  * //   openApi: { document: 'openapi.yaml' }   in place of routes
  */
 export class JwtAuthorizer extends Construct {
-  /** The replay table (partition key `pk`, TTL `expiresAt`); `undefined` when neither replay protection nor revocation is on. */
+  /** The replay table (partition key `pk`, TTL `expiresAt`); `undefined` when no mode needs it (single-use, DPoP, revocation). */
   public readonly table: dynamodb.Table | undefined;
   /** The authorizer function. */
   public readonly function: NodejsFunction;
-  /** The function's execution role: its own logs, X-Ray (if tracing) and `dynamodb:PutItem` on the table. */
+  /** The function's execution role: its own logs, X-Ray (if tracing) and the table actions its modes need. */
   public readonly role: iam.Role;
   /** The function's log group. */
   public readonly logGroup: logs.LogGroup;
@@ -327,8 +328,8 @@ export class JwtAuthorizer extends Construct {
     const restType = props.restAuthorizerType ?? (dpopOn ? 'REQUEST' : 'TOKEN');
     const audienceClaim = props.audienceClaim ?? 'aud';
     const logLevel = props.logLevel ?? 'INFO';
-    const algorithms = props.algorithms ?? (['RS256', 'ES256'] as const);
-    const scopeClaims = props.scopeClaims ?? ['scope', 'scp'];
+    const algorithms = props.algorithms ?? DEFAULT_ALGORITHMS;
+    const scopeClaims = props.scopeClaims ?? DEFAULT_SCOPE_CLAIMS;
     const clockSkewSeconds = props.clockSkewSeconds ?? 30;
     const maxTokenLifetimeSeconds = props.maxTokenLifetimeSeconds ?? 86_400;
     const resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(0);
@@ -402,8 +403,10 @@ export class JwtAuthorizer extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const tracing = props.tracing ?? true;
 
-    // ---- replay table (single-use mode, DPoP proofs, revocation records)
-    if (replayProtection === 'single-use' || revocation || dpop) {
+    // ---- replay table: exactly the requests the store can send in these modes decide both whether the
+    // table exists and what the role may do on it (single-use records, DPoP proofs, revocation records).
+    const tableActions = replayTableActions(replayTableNeeds({ singleUse: replayProtection === 'single-use', dpop: dpop ? dpop.mode : 'off', revocation }));
+    if (tableActions.length > 0) {
       this.table = new dynamodb.Table(this, 'ReplayTable', {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -423,7 +426,7 @@ export class JwtAuthorizer extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'JWT authorizer: writes its own log group and records token ids in the replay table',
+      description: 'JWT authorizer: writes its own log group and uses its replay table (token, proof and revocation records)',
     });
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -437,13 +440,13 @@ export class JwtAuthorizer extends Construct {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'ReplayTableOnly',
-          actions: replayTableActions(replayTableNeeds({ singleUse: replayProtection === 'single-use', dpop: dpop ? dpop.mode : 'off', revocation })),
+          actions: tableActions,
           resources: [this.table.tableArn],
         }),
       );
     }
 
-    if (this.table && revocation) warnAboutCache(this, resultsCacheTtl);
+    if (revocation) warnAboutCache(this, resultsCacheTtl);
 
     // ---- environment: names come only from ENV, the contract the function's config parser reads
     const environment: Record<string, string> = {
@@ -531,7 +534,7 @@ export class JwtAuthorizer extends Construct {
   }
 
   /**
-   * The REST API authorizer (`TOKEN` or `REQUEST`), identity source the Authorization header. Created on
+   * The REST API authorizer (`TOKEN` or `REQUEST`; identity sources in `identity-sources.ts`). Created on
    * first access, because CDK requires a REST authorizer to be attached to a RestApi: a stack that only
    * has an HTTP API never creates it. Attach it to the methods of one RestApi.
    */

@@ -8,9 +8,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { invalid } from './prop-checks.js';
 
 /** The alias name the authorizers invoke when provisioned concurrency is on. */
-export const PROVISIONED_ALIAS_NAME = 'live';
+const PROVISIONED_ALIAS_NAME = 'live';
 /** Lambda's default per-region concurrency quota; more would always fail to deploy in a default account. */
-export const MAX_PROVISIONED_CONCURRENCY = 1_000;
+const MAX_PROVISIONED_CONCURRENCY = 1_000;
 
 /** Refuses anything but a whole number from 0 (off) to the default regional quota. */
 export function checkProvisionedConcurrency(value: number | undefined): number {

@@ -27,7 +27,7 @@ const audience = z.union([nonEmpty, z.array(nonEmpty).min(1)]);
 const seconds = z.number().int().min(0);
 
 /** The file's shape. Every field but `issuer` and `audience` has a default (the demo stage's, or prod-like). */
-export const STAGE_FILE_SCHEMA = z.strictObject({
+const STAGE_FILE_SCHEMA = z.strictObject({
   $schema: z.optional(z.string()),
   issuer: nonEmpty,
   jwksUri: z.optional(nonEmpty),
@@ -60,7 +60,6 @@ export const STAGE_FILE_SCHEMA = z.strictObject({
   cors: z.optional(z.strictObject({ allowOrigins: z.array(nonEmpty).min(1), allowHeaders: z.optional(z.array(nonEmpty)), allowMethods: z.optional(z.array(nonEmpty)) })),
   env: z.optional(z.strictObject({ account: z.optional(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')), region: z.optional(nonEmpty) })),
 });
-export type StageFile = z.infer<typeof STAGE_FILE_SCHEMA>;
 
 /** What the app deploys for one stage, and where it came from. */
 export interface LoadedStage {

@@ -11,7 +11,7 @@ import type { RoutePermission } from './routes.js';
 import { REGION, REPLAY_TABLE } from './settings.js';
 
 /** The DPoP stage's environment: the local one with DPoP required and the proof table. */
-export function dpopStageEnv(opts: { issuer: string; jwksUri: string; routes: readonly RoutePermission[] }): Record<string, string> {
+function dpopStageEnv(opts: { issuer: string; jwksUri: string; routes: readonly RoutePermission[] }): Record<string, string> {
   return {
     ...localAuthorizerEnv({ ...opts, dynamoEndpoint: undefined, replay: 'off' }),
     [ENV.dpopMode]: 'required',
