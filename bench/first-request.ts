@@ -15,7 +15,7 @@ import { startJwksServer } from '../test/helpers/jwks-server.js';
 import { signToken } from '../test/helpers/keys.js';
 import { bundle, bundleOptions, OUT } from './cold-start.js';
 import { AUDIENCE, benchKeys, ISSUER, liveClaims } from './common.js';
-import { median } from './stats.js';
+import { fmt, median, quantileSorted } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -65,7 +65,7 @@ function runOnce(runner: string, file: string, env: NodeJS.ProcessEnv): Promise<
   });
 }
 
-const p90 = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))]!;
+const p90 = (xs: readonly number[]) => quantileSorted([...xs].sort((a, b) => a - b), 0.9);
 
 export async function runFirstRequest(opts: { processes: number; jwksDelayMs: number; gapsMs: readonly number[] }, log: (line: string) => void): Promise<FirstRequestResult> {
   mkdirSync(OUT, { recursive: true });
@@ -128,8 +128,6 @@ export async function runFirstRequest(opts: { processes: number; jwksDelayMs: nu
   }
   return { jwksDelayMs: opts.jwksDelayMs, rows };
 }
-
-const fmt = (n: number) => n.toFixed(1);
 
 /** The section of bench/RESULTS.md. */
 export function renderFirstRequest(r: FirstRequestResult): string[] {

@@ -1,7 +1,7 @@
 /**
  * Section 2b: what revocation (design §10) costs a single-use decision. The same handler configuration
  * with REVOCATION off and on, against the same server in one run, alternating; DynamoDB requests per
- * decision counted by a client middleware (and by the server when it runs in this process).
+ * decision counted by a client middleware.
  *
  * With single-use, revocation turns the lone conditional PutItem into one TransactWriteItems (Put +
  * two ConditionChecks), which dynalite does not implement: the bench starts Amazon DynamoDB Local (Java
@@ -35,17 +35,15 @@ export interface RevocationOptions {
 interface BenchServer {
   readonly name: string;
   readonly endpoint: string;
-  /** Requests the server saw, when it runs in this process. */
-  readonly requests: (() => number) | undefined;
   close(): Promise<void>;
 }
 
 async function startServer(): Promise<BenchServer> {
   const external = process.env['BENCH_DYNAMODB_ENDPOINT'];
-  if (external) return { name: `external server ${external}`, endpoint: external, requests: undefined, close: async () => undefined };
+  if (external) return { name: `external server ${external}`, endpoint: external, close: async () => undefined };
   // Revocation with single-use is a TransactWriteItems, which dynalite lacks: Amazon's DynamoDB Local has it.
   const local = await startDynamoDbLocal('bench-revocation-probe');
-  return { name: 'Amazon DynamoDB Local (in memory, started by the bench)', endpoint: local.endpoint, requests: undefined, close: () => local.close() };
+  return { name: 'Amazon DynamoDB Local (in memory, started by the bench)', endpoint: local.endpoint, close: () => local.close() };
 }
 
 /** Why a handler's first decision was not an Allow, in a few words. */
@@ -99,15 +97,13 @@ export async function runRevocation(opts: RevocationOptions, log: (line: string)
     const n = 50;
     for (const [name, h] of handlers) {
       const m0 = h.counter.count;
-      const s0 = server.requests?.() ?? 0;
       const lat: number[] = [];
       for (let i = 0; i < n; i++) {
         const t = process.hrtime.bigint();
         if (!isAllow(await h.handler(h.events[total - 2 - i], lambdaContext))) throw new Error(`revocation: "${name}" did not allow`);
         lat.push(Number(process.hrtime.bigint() - t) / 1000);
       }
-      const serverCount = server.requests ? (server.requests() - s0) / n : Number.NaN;
-      counts.push({ label: `allowed: ${name}`, decisions: n, middleware: (h.counter.count - m0) / n, server: serverCount, expected: 1, p50: median(lat) });
+      counts.push({ label: `allowed: ${name}`, decisions: n, middleware: (h.counter.count - m0) / n, server: Number.NaN, expected: 1, p50: median(lat) });
     }
 
     const timed = REVOCATION_VARIANTS.filter((v) => handlers.has(v));
@@ -151,8 +147,8 @@ export function revocationSection(r: RevocationResult, table: (head: string[], r
   if (r.counts.length > 0) {
     out.push(
       table(
-        ['Decision', 'Decisions', 'Requests / decision (middleware)', 'Requests / decision (server)', 'Expected'],
-        r.counts.map((c) => [c.label, String(c.decisions), fmt(c.middleware, 2), Number.isNaN(c.server) ? 'n/a' : fmt(c.server, 2), String(c.expected)]),
+        ['Decision', 'Decisions', 'Requests / decision (middleware)', 'Expected'],
+        r.counts.map((c) => [c.label, String(c.decisions), fmt(c.middleware, 2), String(c.expected)]),
       ),
       '',
     );

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { generateProof } from 'dpop';
 import { clientKeyFile, loadOrCreateClientKey } from './client-key.js';
 import { exitWith, LocalError, UsageError } from './errors.js';
+import { scriptArgs } from './script-args.js';
 import { mintToken } from './mint.js';
 import { AUDIENCE_BY_STAGE, DEFAULT_DATA_DIR, DEMO_TOKEN, DPOP_STAGE, dataPaths } from './settings.js';
 import { loadOrCreateKey } from './signing-key.js';
@@ -75,7 +76,7 @@ function parse(argv: string[]): CallArgs {
 async function main(): Promise<void> {
   let args: CallArgs;
   try {
-    args = parse(process.argv.slice(2));
+    args = parse(scriptArgs());
   } catch (err) {
     exitWith(err, USAGE);
   }

@@ -3,12 +3,12 @@
  * (`DPOP_MODE=required`, proofs single-use in the dynalite replay table), as a second API Gateway
  * authorizer would be configured for one stage.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createAuthorizer, type AuthorizerHandler } from '../functions/authorizer/create-authorizer.js';
 import { ENV } from '../lib/env-names.js';
 import { localAuthorizerEnv } from './lambda-env.js';
 import type { RoutePermission } from './routes.js';
-import { REGION, REPLAY_TABLE } from './settings.js';
+import { localDynamoClient } from './replay-server.js';
+import { REPLAY_TABLE } from './settings.js';
 
 /** The DPoP stage's environment: the local one with DPoP required and the proof table. */
 function dpopStageEnv(opts: { issuer: string; jwksUri: string; routes: readonly RoutePermission[] }): Record<string, string> {
@@ -22,6 +22,6 @@ function dpopStageEnv(opts: { issuer: string; jwksUri: string; routes: readonly 
 
 /** Builds the DPoP stage's authorizer against the local replay table. */
 export function createDpopStageAuthorizer(opts: { issuer: string; jwksUri: string; routes: readonly RoutePermission[]; dynamoEndpoint: string }): AuthorizerHandler {
-  const dynamoClient = new DynamoDBClient({ endpoint: opts.dynamoEndpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 });
+  const dynamoClient = localDynamoClient(opts.dynamoEndpoint, 2);
   return createAuthorizer({ env: dpopStageEnv(opts), dynamoClient });
 }

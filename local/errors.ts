@@ -25,16 +25,6 @@ export function exitWith(err: unknown, usage?: string): never {
   process.exit(err instanceof LocalError ? err.exitCode : 1);
 }
 
-/**
- * The script's arguments. The npm scripts end in `--` because Node.js 20 takes `--env-file <file>` for
- * itself wherever it appears before a `--` (loading the file or exiting 9 when it is missing), even
- * after the script name; a leading `--` is dropped here.
- */
-export function scriptArgs(argv: readonly string[] = process.argv): string[] {
-  const args = argv.slice(2);
-  return args[0] === '--' ? args.slice(1) : args;
-}
-
 /** Node's error code, if any. */
 export function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;

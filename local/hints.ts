@@ -13,11 +13,18 @@ export function dataDirFlag(dataDir: string): string {
   return ` --data-dir ${/^[\w./:@%+=,-]+$/.test(dataDir) ? dataDir : `'${dataDir.replace(/'/g, `'\\''`)}'`}`;
 }
 
+/** What an allowed request answers here: `200`, or `500` when `--upstream` does not answer. */
+export interface AllowedExpectation {
+  readonly status: '200' | '500';
+  /** The printed line. */
+  readonly line: string;
+}
+
 /** The expectation for the first (allowed) request, after checking that the upstream answers. */
-export async function allowedExpectation(upstream: URL, custom: boolean, event: EventMode): Promise<string> {
-  if (!custom || (await reachable(upstream))) return '→ 200: the request reaches the upstream with the authorizer context';
+export async function allowedExpectation(upstream: URL, custom: boolean, event: EventMode): Promise<AllowedExpectation> {
+  if (!custom || (await reachable(upstream))) return { status: '200', line: '→ 200: the request reaches the upstream with the authorizer context' };
   const body = event === 'http-api' ? '{"message":"Internal Server Error"}' : '{"message":"Internal server error"}';
-  return `→ 500 ${body}: the authorizer allows it, but nothing answers at --upstream ${upstream.href} (start your API there, or drop --upstream for the demo backend)`;
+  return { status: '500', line: `→ 500 ${body}: the authorizer allows it, but nothing answers at --upstream ${upstream.href} (start your API there, or drop --upstream for the demo backend)` };
 }
 
 /** The "more tokens" line, with the same data directory as this stack. */

@@ -15,6 +15,7 @@ import { isLoopback, reachable } from './probe.js';
 import { scriptArgs } from './script-args.js';
 import { userAuthorizerEnv } from './user-env.js';
 import { applyLambdaEnv, lambdaContext, loadHandler, localAuthorizerEnv } from './lambda-env.js';
+import { parseConfig } from '../lib/config.js';
 import { LOCAL_ROUTES } from './routes.js';
 import { DEFAULT_DATA_DIR } from './settings.js';
 import { runningStack } from './state.js';
@@ -113,12 +114,19 @@ function arnOf(event: Record<string, unknown>): { arn: string; api: ApiKind } {
   return { arn: typeof arn === 'string' ? arn : '', api };
 }
 
-/** The JWKS URL when it is on this machine and nothing answers there, else `undefined`. */
+/**
+ * The JWKS URL of a configured issuer (JWT_ISSUER or TRUSTED_ISSUERS, as the function reads them) that is
+ * on this machine while nothing answers there, else `undefined`.
+ */
 async function localIssuerDown(env: Readonly<Record<string, string>>): Promise<string | undefined> {
-  const issuer = env[ENV.issuer];
-  const jwks = env[ENV.jwksUri] || (issuer ? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` : '');
-  if (!jwks || !isLoopback(jwks)) return undefined;
-  return (await reachable(jwks)) ? undefined : jwks;
+  let jwksUris: string[];
+  try {
+    jwksUris = parseConfig(env).issuers.map((issuer) => issuer.jwksUri);
+  } catch {
+    return undefined; // The handler reports a bad configuration itself.
+  }
+  for (const jwks of jwksUris) if (isLoopback(jwks) && !(await reachable(jwks))) return jwks;
+  return undefined;
 }
 
 async function main(): Promise<void> {

@@ -24,8 +24,9 @@ export interface ReplayServer extends Running {
   readonly createdTable: boolean;
 }
 
-export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+/** A client for the local table with dummy credentials. @param maxAttempts 1 for setup; 2 as the function's own client retries */
+export function localDynamoClient(endpoint: string, maxAttempts = 1): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts });
 }
 
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {

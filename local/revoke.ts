@@ -2,7 +2,8 @@
  * `npm run revoke -- --jti <jti> | --sub <sub> [--before <time>] [--issuer <iss>] [--env-file <file>]`:
  * writes a revocation record (design §10). The work is in revoke-command.ts; this file is the process.
  */
-import { exitWith, scriptArgs } from './errors.js';
+import { exitWith } from './errors.js';
+import { scriptArgs } from './script-args.js';
 import { revoke } from './revoke-command.js';
 import { REVOKE_USAGE } from './revoke-args.js';
 

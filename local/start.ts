@@ -85,10 +85,10 @@ async function main(options: StartOptions): Promise<void> {
     // The table serves single-use tokens and revocation records when on, and always the DPoP stage's proofs.
     const table = await startReplayServer(options.dynamoPort, REPLAY_TABLE, paths.dynalite);
     pieces.push(table);
-    const needsTable = options.replay === 'single-use' || options.revocation === 'on';
-    const replay = needsTable ? table : undefined;
 
-    const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, second: issuer.second, dynamoEndpoint: replay?.endpoint, replay: options.replay, revocation: options.revocation, routes });
+    const localEnv = localAuthorizerEnv({ issuer: issuer.issuer, jwksUri: issuer.jwksUri, second: issuer.second, dynamoEndpoint: table.endpoint, replay: options.replay, revocation: options.revocation, routes });
+    // The main authorizer uses the table exactly when its environment names it (lambda-env.ts decides).
+    const replay = localEnv[ENV.replayTableName] ? table : undefined;
     const user = options.envFile ? userAuthorizerEnv(localEnv, options.envFile, options.fn) : undefined;
     user?.notes.forEach((note) => out(`note: ${note}`));
     applyLambdaEnv(user?.env ?? localEnv);
@@ -150,7 +150,7 @@ async function main(options: StartOptions): Promise<void> {
     out();
     out(`  ${curl}`);
     const expectation = await allowedExpectation(upstream, options.upstream !== undefined, options.event);
-    out(`    ${expectation}`);
+    out(`    ${expectation.line}`);
     out(`  ${curl}`);
     if (options.replay === 'single-use') out('    → the same again: 401 {"message":"Unauthorized"}, refused as a replay (each token is single-use)');
     else out('    → the same again: 200 (replay protection is off)');
@@ -158,7 +158,7 @@ async function main(options: StartOptions): Promise<void> {
     out(`A token of the second issuer (TRUSTED_ISSUERS), scope "${SECOND_ISSUER.demoScope}", translated to "orders:read" by its scopeMap:`);
     out();
     out(`  ${secondCurl}`);
-    out(`    ${expectation.startsWith('→ 200') ? '→ 200: the context shows scope "orders:read"' : expectation}`);
+    out(`    ${expectation.status === '200' ? '→ 200: the context shows scope "orders:read"' : expectation.line}`);
     out();
     if (options.revocation === 'on') {
       out(`Revocation is on. The first line above used a token of "${DEMO_TOKEN.sub}"; revoke every token of that user`);
@@ -172,7 +172,7 @@ async function main(options: StartOptions): Promise<void> {
     } else {
       out('Revocation (refuse a token or every token of a user at once): npm start -- --revocation on');
     }
-    dpopWalkthrough({ table: table.endpoint, allowed: expectation.startsWith('→ 200') ? '200' : '500', dataDir: options.dataDir }).forEach((line) => out(line));
+    dpopWalkthrough({ table: table.endpoint, allowed: expectation.status, dataDir: options.dataDir }).forEach((line) => out(line));
     out();
     out(moreTokensLine(options.dataDir));
     out(`Ready in ${Date.now() - started} ms. Press Ctrl-C to stop.`);
